@@ -1,0 +1,107 @@
+"""The original service's job endpoints: generate, status, history, delete."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from api._keys import CONTEXT, USER_ID
+from api._parse import acting_user, read_body, read_query
+from api.errors import ProjectNotFound
+from api.schemas import Accepted, GenerateRequest, ListQuery, Project, ProjectList
+from bot.jobs import JobRequest
+
+if TYPE_CHECKING:
+    from storage.models import TTSProject
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+# Only id-like segments, so "/api/v1/tts/generate" is never taken for a project id.
+TTS_ITEM = "/api/v1/tts/{tts_id:[0-9a-fA-F-]+}"
+
+
+def project_view(project: TTSProject) -> Project:
+    """A stored project as the API shows it; the audio link only once the audio exists."""
+    status = str(project.status)
+    return Project(
+        tts_id=str(project.id),
+        user_id=project.user_id,
+        text=project.text,
+        voice=project.voice,
+        speed=project.speed,
+        lang_code=project.lang_code,
+        audio_url=project.audio_url if status == "completed" else None,
+        status=status,  # type: ignore[arg-type]
+        progress=project.progress,
+        created_at=project.created_at,
+        error=project.error,
+    )
+
+
+def _json(model: Project | ProjectList, status: int = 200) -> web.Response:
+    return web.json_response(model.model_dump(mode="json"), status=status)
+
+
+async def _owned_project(request: web.Request) -> TTSProject:
+    """The project named in the path, if the caller may see it; 404 otherwise (no hints)."""
+    raw_id = request.match_info["tts_id"]
+    try:
+        tts_id = uuid.UUID(raw_id)
+    except ValueError:
+        raise ProjectNotFound(raw_id) from None
+    project = await request.app[CONTEXT].jobs.get(tts_id)
+    key_user = request.get(USER_ID)
+    if project is None or (key_user is not None and project.user_id != key_user):
+        raise ProjectNotFound(raw_id)
+    return project
+
+
+@routes.post("/api/v1/tts/generate")
+async def generate(request: web.Request) -> web.Response:
+    """Queue a TTS project; answers at once with its id and `pending` status."""
+    ctx = request.app[CONTEXT]
+    body = await read_body(request, GenerateRequest)
+    user_id = acting_user(request, body.user_id)
+    # Validate before queueing, so a bad voice or speed is a 4xx now rather than a failed job.
+    speech = ctx.engine.validate(body.text, body.voice, body.lang_code, body.speed)
+    result = await ctx.jobs.submit(
+        JobRequest(
+            user_id=user_id, text=speech.text, voice=speech.voice, speed=speech.speed,
+            lang=speech.lang, source="api",
+        )
+    )
+    view = Accepted(**project_view(result.project).model_dump(), position=result.position)
+    log.info("api: queued project %s for user %s", view.tts_id, user_id)
+    response = _json(view, status=202)
+    response.headers["Location"] = f"/api/v1/tts/{view.tts_id}"
+    return response
+
+
+@routes.get(TTS_ITEM)
+async def status(request: web.Request) -> web.Response:
+    """A project's status, progress, request, and audio link when completed."""
+    return _json(project_view(await _owned_project(request)))
+
+
+@routes.get("/api/v1/tts/")
+async def history(request: web.Request) -> web.Response:
+    """The caller's projects, newest first."""
+    query = read_query(request.query, ListQuery)
+    user_id = acting_user(request, query.user_id)
+    projects = await request.app[CONTEXT].jobs.history(
+        user_id, limit=query.limit, offset=query.offset
+    )
+    items = [project_view(p) for p in projects]
+    return _json(ProjectList(user_id=user_id, items=items, limit=query.limit, offset=query.offset))
+
+
+@routes.delete(TTS_ITEM)
+async def delete(request: web.Request) -> web.Response:
+    """Remove a project and its stored audio (a running job is cancelled first)."""
+    project = await _owned_project(request)
+    await request.app[CONTEXT].jobs.delete(project.id)
+    log.info("api: deleted project %s", project.id)
+    return web.Response(status=204)

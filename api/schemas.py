@@ -1,0 +1,147 @@
+"""The API's request and response bodies. They validate input, render output, and are the
+OpenAPI document's schemas, so the document can't drift from the behaviour."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+from tts_engine import LANGUAGES
+
+#: Kokoro's language letters, as the original service takes them ("a": American English, ...).
+LANG_CODES = tuple(LANGUAGES)
+
+
+def _known_lang(code: str) -> str:
+    if code not in LANG_CODES:
+        raise ValueError(f"unknown language; choose one of: {', '.join(LANG_CODES)}")
+    return code
+
+
+# NUL can't be stored in PostgreSQL text and is never speech: refused in every string field.
+_NO_NUL = r"^[^\x00]*$"
+#: At least one visible character, and no NUL.
+SOME_TEXT = r"^[^\x00]*\S[^\x00]*$"
+Text = Annotated[str, StringConstraints(min_length=1, pattern=_NO_NUL)]
+Name = Annotated[str, StringConstraints(max_length=255, pattern=_NO_NUL)]
+UserId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=SOME_TEXT),
+]
+# Discord ids are 64-bit numbers; larger ones would not fit the user_id column.
+NumericUserId = Annotated[int, Field(ge=0, le=2**64 - 1)]
+LangCode = Annotated[
+    str,
+    AfterValidator(_known_lang),
+    WithJsonSchema({"type": "string", "enum": list(LANG_CODES)}),
+]
+AudioFormat = Literal["wav", "mp3", "opus", "flac", "pcm"]
+Status = Literal["pending", "processing", "completed", "failed", "cancelled"]
+
+
+class _Body(BaseModel):
+    # Strict: JSON types must be right ("1.5" is not a number), as the schema promises.
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+class GenerateRequest(_Body):
+    """POST /api/v1/tts/generate."""
+
+    text: Text = Field(description="What to say.")
+    voice: Name | None = Field(
+        default=None, description='A voice ("af_heart") or blend ("af_bella,af_sky").'
+    )
+    speed: float = Field(default=1.0, ge=0.5, le=2.0, description="Speaking rate.")
+    lang_code: LangCode | None = Field(
+        default=None, description="Kokoro language letter; from the voice when omitted."
+    )
+    user_id: UserId | NumericUserId | None = Field(
+        default=None, description="Required without API keys; must match the key's user."
+    )
+
+
+class SpeechRequest(_Body):
+    """POST /v1/audio/speech, OpenAI's shape."""
+
+    model: Name = Field(default="kokoro", description="Accepted for compatibility; ignored.")
+    input: Text = Field(description="What to say.")
+    voice: Name = Field(
+        default="alloy", description="An OpenAI voice name, a Kokoro voice, or a blend."
+    )
+    response_format: AudioFormat = "mp3"
+    speed: float = Field(default=1.0, ge=0.5, le=2.0, description="Speaking rate.")
+    stream: bool = Field(default=True, description="Send audio while it is synthesised.")
+    lang_code: LangCode | None = Field(default=None, description="Kokoro language letter.")
+
+
+class ListQuery(BaseModel):
+    """GET /api/v1/tts/ query string."""
+
+    user_id: UserId | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class Project(BaseModel):
+    """A TTS project as the API shows it."""
+
+    tts_id: str
+    user_id: str
+    text: str
+    voice: str
+    speed: float
+    lang_code: str
+    audio_url: str | None
+    status: Status
+    progress: int
+    created_at: datetime
+    error: str | None = None
+
+
+class Accepted(Project):
+    """A project just queued, with its place in the queue."""
+
+    position: int | None = Field(default=None, description="Place in the queue (1: next).")
+
+
+class ProjectList(BaseModel):
+    """GET /api/v1/tts/ response."""
+
+    user_id: str
+    items: list[Project]
+    limit: int
+    offset: int
+
+
+class Voice(BaseModel):
+    """One installed voice."""
+
+    name: str
+    lang_code: str
+    language: str
+    gender: str
+    label: str
+
+
+class VoiceList(BaseModel):
+    """GET /v1/audio/voices response."""
+
+    voices: list[Voice]
+    openai_aliases: dict[str, str] = Field(description="OpenAI name -> the Kokoro voice used.")
+
+
+class Health(BaseModel):
+    """GET /healthz response."""
+
+    status: Literal["ok", "degraded"]
+    engine_loaded: bool
+    database: bool
+    queue_depth: int | None
+
+
+class Problem(BaseModel):
+    """Every error response."""
+
+    detail: str

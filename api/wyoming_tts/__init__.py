@@ -1,0 +1,83 @@
+"""A Wyoming TTS server for Home Assistant, speaking straight from the engine (no jobs)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from functools import partial
+from urllib.parse import urlparse
+
+from api.wyoming_tts._handler import KokoroEventHandler
+from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
+from tts_engine import TTSEngine
+
+__all__ = ["LANGUAGE_TAGS", "WyomingServer", "build_info", "lang_for_tag"]
+
+log = logging.getLogger(__name__)
+
+
+class WyomingServer:
+    """Listens on a `tcp://host:port` or `unix:///path` URI; one handler task per client."""
+
+    def __init__(self, uri: str, engine: TTSEngine, default_voice: str) -> None:
+        self.uri = uri
+        self._factory = partial(KokoroEventHandler, engine, default_voice)
+        self._server: asyncio.Server | None = None
+        self._handlers: dict[asyncio.Task[None], KokoroEventHandler] = {}
+
+    async def start(self) -> None:
+        """Start listening (returns once the socket is bound)."""
+        parsed = urlparse(self.uri)
+        if parsed.scheme == "tcp":
+            if parsed.hostname is None or parsed.port is None:
+                raise ValueError(f"Wyoming URI {self.uri!r} needs a host and a port")
+            self._server = await asyncio.start_server(
+                self._accept, parsed.hostname, parsed.port
+            )
+        elif parsed.scheme == "unix":
+            self._server = await asyncio.start_unix_server(self._accept, parsed.path)
+        else:
+            raise ValueError(f"Wyoming URI {self.uri!r}: use tcp://host:port or unix:///path")
+        log.info("Wyoming TTS server listening on %s", self.address)
+
+    @property
+    def address(self) -> str:
+        """The URI actually bound (a tcp port of 0 becomes the one the system chose)."""
+        if self._server is None or not self._server.sockets:
+            return self.uri
+        bound = self._server.sockets[0].getsockname()
+        if isinstance(bound, tuple):
+            host = bound[0] if ":" not in bound[0] else f"[{bound[0]}]"
+            return f"tcp://{host}:{bound[1]}"
+        return f"unix://{bound}"
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # The connection runs in a task of our own, so stop() can end it however it is doing.
+        handler = self._factory(reader, writer)
+        task = asyncio.create_task(self._serve(handler), name="wyoming-connection")
+        self._handlers[task] = handler
+        task.add_done_callback(lambda done: self._handlers.pop(done, None))
+
+    @staticmethod
+    async def _serve(handler: KokoroEventHandler) -> None:
+        try:
+            await handler.run()
+        except ConnectionError:
+            log.debug("wyoming: client went away")
+
+    async def stop(self) -> None:
+        """Stop listening, and end every open connection (a running synthesis stops too)."""
+        if self._server is not None:
+            self._server.close()
+        for handler in list(self._handlers.values()):
+            await handler.stop()
+        tasks = list(self._handlers)
+        if tasks:
+            # Closed sockets end idle connections at once; one mid-synthesis is cancelled.
+            _, pending = await asyncio.wait(tasks, timeout=5)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None

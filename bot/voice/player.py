@@ -1,0 +1,255 @@
+"""A server's voice player: a FIFO of utterances, each streamed into discord.py as it is
+synthesised.
+
+One utterance is synthesised ahead of the one playing, so the next starts without a gap;
+synthesis runs chunk by chunk in the engine's executor (shared fairly with /tts jobs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+
+from bot.settings import VoiceSettings
+from bot.voice.errors import VoiceQueueFull
+from bot.voice.source import FrameBuffer, StreamSource
+from tts_engine import SpeechRequest, TTSEngine
+from tts_engine.errors import SynthesisCancelled, TTSError
+
+log = logging.getLogger(__name__)
+
+MAX_SPEED = 2.0
+#: How long playback waits for a dropped voice connection to come back.
+RECONNECT_WAIT_S = 60.0
+
+
+def backlog_speed(speed: float, waiting: int, threshold: int, max_speedup: float) -> float:
+    """The speed to read at when `waiting` utterances are queued: +10% per utterance at or
+    beyond `threshold`, at most `max_speedup` times `speed` (and never past the engine's 2.0)."""
+    if waiting < threshold:
+        return speed
+    factor = min(max_speedup, 1.0 + 0.1 * (waiting - threshold + 1))
+    return min(MAX_SPEED, speed * factor)
+
+
+@dataclass(eq=False)
+class Utterance:
+    """One thing to say: a validated request and its synthesis state."""
+
+    request: SpeechRequest
+    label: str = ""
+    cancel: threading.Event = field(default_factory=threading.Event)
+    buffer: FrameBuffer | None = None
+    task: asyncio.Task[None] | None = None
+    #: The speed actually used (after any backlog speed-up).
+    speed: float | None = None
+    queued_at: float = field(default_factory=time.monotonic)
+    #: time.monotonic() when playback started (first frame handed to discord.py).
+    started_at: float | None = None
+    error: BaseException | None = None
+
+
+class GuildPlayer:
+    """Plays a queue of utterances through one server's voice client."""
+
+    def __init__(self, engine: TTSEngine, voice_client: discord.VoiceClient,
+                 settings: VoiceSettings,
+                 on_idle: Callable[[GuildPlayer], Awaitable[None]] | None = None) -> None:
+        self.engine = engine
+        self.voice_client = voice_client
+        self.settings = settings
+        self.queue: deque[Utterance] = deque()
+        self.current: Utterance | None = None
+        self.played: list[Utterance] = []
+        self._on_idle = on_idle
+        self._wakeup = asyncio.Event()
+        self._runner: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def guild_id(self) -> int:
+        """The server this player speaks in."""
+        return self.voice_client.guild.id
+
+    def start(self) -> None:
+        """Start the playback loop."""
+        if self._runner is None:
+            self._runner = asyncio.create_task(self._run(), name=f"voice-{self.guild_id}")
+
+    @property
+    def running(self) -> bool:
+        """Whether the playback loop is alive."""
+        return self._runner is not None and not self._runner.done()
+
+    # --- the queue -------------------------------------------------------------------------
+    def enqueue(self, request: SpeechRequest, label: str = "") -> Utterance:
+        """Queue `request`; `VoiceQueueFull` beyond `voice.queue_limit`."""
+        if len(self.queue) >= self.settings.queue_limit:
+            raise VoiceQueueFull(self.settings.queue_limit)
+        utterance = Utterance(request, label)
+        self.queue.append(utterance)
+        self._maybe_prefetch()
+        self._wakeup.set()
+        return utterance
+
+    @property
+    def position(self) -> int:
+        """How many utterances are ahead of a newly queued one."""
+        return len(self.queue) + (self.current is not None)
+
+    def skip(self) -> bool:
+        """Stop the current utterance (and its synthesis); the next one starts."""
+        current = self.current
+        if current is None:
+            return False
+        self._cancel(current)
+        self.voice_client.stop()
+        return True
+
+    def stop(self) -> int:
+        """Clear the queue and stop the current utterance; returns how many were dropped."""
+        dropped = len(self.queue)
+        while self.queue:
+            self._cancel(self.queue.popleft())
+        return dropped + self.skip()
+
+    async def close(self) -> None:
+        """Stop everything and end the loop (the voice client is left to the caller)."""
+        self._closed = True
+        self.stop()
+        if self._runner is not None:
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
+
+    # --- synthesis -------------------------------------------------------------------------
+    def _cancel(self, utterance: Utterance) -> None:
+        utterance.cancel.set()
+        if utterance.buffer is not None:
+            utterance.buffer.abort()
+        if utterance.task is not None:
+            utterance.task.cancel()
+
+    def _synthesising(self) -> bool:
+        items = [self.current, *self.queue]
+        return any(u is not None and u.task is not None and not u.task.done() for u in items)
+
+    def _maybe_prefetch(self) -> None:
+        """Start synthesising the next utterance when nothing else is being synthesised."""
+        if self._closed or self._synthesising():
+            return
+        nxt = self.current if self.current is not None and self.current.task is None else (
+            self.queue[0] if self.queue else None)
+        if nxt is not None and nxt.task is None:
+            self._begin(nxt)
+
+    def _begin(self, utterance: Utterance) -> None:
+        behind = len(self.queue) - (1 if self.queue and self.queue[0] is utterance else 0)
+        speed = backlog_speed(utterance.request.speed, behind,
+                              self.settings.backlog_threshold, self.settings.max_speedup)
+        utterance.speed = speed
+        utterance.buffer = FrameBuffer()
+        utterance.task = asyncio.create_task(self._synthesize(utterance, speed))
+
+    async def _synthesize(self, utterance: Utterance, speed: float) -> None:
+        buffer = utterance.buffer
+        assert buffer is not None
+        request = dataclasses.replace(utterance.request, speed=speed)
+        try:
+            async for chunk in self.engine.stream(request, utterance.cancel):
+                buffer.feed(chunk)
+        except (SynthesisCancelled, asyncio.CancelledError):
+            buffer.abort()
+        except TTSError as exc:
+            utterance.error = exc
+            log.warning("voice synthesis failed in guild %s: %s", self.guild_id, exc)
+            buffer.abort()
+        except Exception as exc:  # one bad utterance must not end the player
+            utterance.error = exc
+            log.exception("voice synthesis crashed in guild %s", self.guild_id)
+            buffer.abort()
+        finally:
+            buffer.finish()
+            if not self._closed:
+                asyncio.get_running_loop().call_soon(self._maybe_prefetch)
+
+    # --- playback --------------------------------------------------------------------------
+    async def _run(self) -> None:
+        try:
+            while not self._closed:
+                if not self.queue:
+                    self._wakeup.clear()
+                    try:
+                        await asyncio.wait_for(self._wakeup.wait(), self.settings.idle_timeout_s)
+                    except TimeoutError:
+                        log.info("voice idle in guild %s; leaving", self.guild_id)
+                        break
+                    continue
+                utterance = self.queue.popleft()
+                self.current = utterance
+                try:
+                    await self._play(utterance)
+                finally:
+                    self.current = None
+                    self.played.append(utterance)
+                    del self.played[:-20]
+        finally:
+            self._closed = True
+            if self._on_idle is not None and not _cancelling():
+                await self._on_idle(self)
+
+    async def _play(self, utterance: Utterance) -> None:
+        if utterance.task is None:
+            self._begin(utterance)
+        buffer = utterance.buffer
+        assert buffer is not None
+        await buffer.started.wait()
+        if utterance.cancel.is_set() or (buffer.finished and buffer.queued_s == 0):
+            return
+        if not await self._connected():
+            log.info("voice connection gone in guild %s; dropping the queue", self.guild_id)
+            self.stop()
+            return
+        done = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def after(error: Exception | None) -> None:
+            if error is not None:
+                log.warning("voice playback error in guild %s: %s", self.guild_id, error)
+            loop.call_soon_threadsafe(done.set)
+
+        utterance.started_at = time.monotonic()
+        self.voice_client.play(StreamSource(buffer), after=after)
+        self._maybe_prefetch()
+        await done.wait()
+
+    async def _connected(self) -> bool:
+        vc = self.voice_client
+        if vc.is_connected():
+            return True
+        # discord.py reconnects by itself after a dropped connection; give it time.
+        state = getattr(vc, "_connection", None)
+        if state is None:
+            return False
+        with contextlib.suppress(TimeoutError):
+            await state.wait_async(RECONNECT_WAIT_S)
+        return vc.is_connected()
+
+    def snapshot(self) -> dict[str, Any]:
+        """A summary for logs and the benchmark."""
+        return {"queued": len(self.queue), "current": self.current is not None,
+                "played": len(self.played)}
+
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

@@ -1,0 +1,111 @@
+"""Turning a Discord message into something worth saying aloud (pure functions).
+
+Links become "a link", custom emoji their name, mentions the display name (the bot only
+speaks, it never pings), code blocks "a code block"; spoilers are skipped and long messages are
+cut with "and so on".
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Literal
+
+MentionKind = Literal["user", "role", "channel"]
+#: Looks up a display name for a mention; None when unknown.
+NameLookup = Callable[[MentionKind, int], str | None]
+
+_CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+_INLINE_CODE = re.compile(r"`([^`\n]*)`")
+_SPOILER = re.compile(r"\|\|.*?(?:\|\||$)", re.DOTALL)
+_MASKED_LINK = re.compile(r"\[([^\]\n]+)\]\(<?https?://[^)\s]+>?\)")
+_LINK = re.compile(r"<?\b(?:https?|ftp)://[^\s>]+>?|\bwww\.[^\s>]+", re.IGNORECASE)
+_CUSTOM_EMOJI = re.compile(r"<a?:([A-Za-z0-9_~]{1,32}):\d+>")
+_USER = re.compile(r"<@!?(\d+)>")
+_ROLE = re.compile(r"<@&(\d+)>")
+_CHANNEL = re.compile(r"<#(\d+)>")
+_SLASH = re.compile(r"</([\w -]+):\d+>")
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::[tTdDfFR])?>")
+_EVERYONE = re.compile(r"@(everyone|here)\b")
+_MARKUP = re.compile(r"(\*\*|__|~~|\*|(?<!\w)_(?=\w)|(?<=\w)_(?!\w))")
+_HEADING = re.compile(r"^\s{0,3}(?:#{1,3}|-#)\s+", re.MULTILINE)
+_QUOTE = re.compile(r"^>>?>?\s?", re.MULTILINE)
+_SPACES = re.compile(r"\s+")
+AND_SO_ON = "and so on"
+
+
+def _name(lookup: NameLookup, kind: MentionKind, raw: str, fallback: str) -> str:
+    name = lookup(kind, int(raw))
+    return (name or fallback).replace("_", " ")
+
+
+def replace_mentions(text: str, lookup: NameLookup) -> str:
+    """User, role and channel mentions as names; @everyone/@here as plain words."""
+    text = _USER.sub(lambda m: _name(lookup, "user", m[1], "someone"), text)
+    text = _ROLE.sub(lambda m: _name(lookup, "role", m[1], "a role"), text)
+    text = _CHANNEL.sub(lambda m: _name(lookup, "channel", m[1], "a channel"), text)
+    text = _SLASH.sub(lambda m: f"slash {m[1]}", text)
+    text = _TIMESTAMP.sub("a time", text)
+    return _EVERYONE.sub(lambda m: m[1], text)
+
+
+def cut(text: str, max_chars: int) -> str:
+    """`text` if short enough, else its start at a word boundary followed by "and so on"."""
+    if len(text) <= max_chars:
+        return text
+    room = max(1, max_chars - len(AND_SO_ON) - 3)  # ", " before it and "." after
+    head = text[:room]
+    if " " in head and not text[room].isspace():
+        head = head.rsplit(" ", 1)[0]
+    return f"{head.rstrip(' ,;:.-')}, {AND_SO_ON}."
+
+
+def clean_text(text: str, lookup: NameLookup, max_chars: int) -> str:
+    """The speakable form of a message; empty when nothing in it is worth saying."""
+    text = _CODE_BLOCK.sub(" a code block ", text)
+    text = _SPOILER.sub(" ", text)
+    text = _INLINE_CODE.sub(r"\1", text)
+    text = _MASKED_LINK.sub(r"\1", text)
+    text = _LINK.sub(" a link ", text)
+    text = _CUSTOM_EMOJI.sub(lambda m: f" {m[1].replace('_', ' ')} ", text)
+    text = replace_mentions(text, lookup)
+    text = _HEADING.sub("", text)
+    text = _QUOTE.sub("", text)
+    text = _MARKUP.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = re.sub(r"\s+([,.!?;:])", r"\1", text)
+    return cut(text, max_chars) if text else ""
+
+
+def should_read(content: str, *, author_is_bot: bool, ignore_prefix: str) -> bool:
+    """Whether a message is read at all: not from a bot, not starting with the ignore prefix."""
+    if author_is_bot or not content.strip():
+        return False
+    return not (ignore_prefix and content.lstrip().startswith(ignore_prefix))
+
+
+class NameAnnouncer:
+    """Says "<name> said" before a message, but not again for the same person within
+    `repeat_s` seconds (per server)."""
+
+    def __init__(self, repeat_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.repeat_s = repeat_s
+        self._clock = clock
+        self._last: dict[tuple[int, int], float] = {}
+
+    def prefix(self, guild_id: int, user_id: int, name: str) -> str:
+        """"<name> said, " when due (and remember it), else ""."""
+        now = self._clock()
+        key = (guild_id, user_id)
+        last = self._last.get(key)
+        if last is not None and now - last < self.repeat_s:
+            return ""
+        self._last[key] = now
+        if len(self._last) > 10_000:  # forget the stale ones so a busy bot doesn't grow forever
+            self._last = {k: t for k, t in self._last.items() if now - t < self.repeat_s}
+        return f"{name.replace('_', ' ')} said, "
+
+    def forget(self, guild_id: int) -> None:
+        """Forget a server's announcements (the bot left its voice channel)."""
+        self._last = {k: t for k, t in self._last.items() if k[0] != guild_id}

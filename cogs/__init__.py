@@ -1,0 +1,1 @@
+"""Discord front door: one cog per user-facing feature."""

@@ -1,0 +1,140 @@
+"""/join, /leave, /say, /skip, /stop, and the listeners that read channels aloud and leave
+empty channels."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.voice import BusyElsewhere, NotConnected, NotInVoice, VoiceManager
+from bot.voice.text import clean_text
+from cogs._common import NO_MENTIONS, resolve_defaults, voice_choices
+from cogs.voice._reader import name_lookup, read_message
+from cogs.voice._settings import readaloud
+
+if TYPE_CHECKING:
+    from bot.client import TTSBot
+    from bot.voice import GuildPlayer
+
+log = logging.getLogger(__name__)
+
+
+def _member(interaction: discord.Interaction) -> discord.Member | None:
+    guild, user = interaction.guild, interaction.user
+    if guild is None:
+        return None
+    return guild.get_member(user.id) or (user if isinstance(user, discord.Member) else None)
+
+
+async def _reply(interaction: discord.Interaction, text: str) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    else:
+        await interaction.response.send_message(text, ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+
+class VoiceCog(commands.Cog):
+    """Speaking in voice channels."""
+
+    def __init__(self, bot: TTSBot, manager: VoiceManager) -> None:
+        self.bot = bot
+        self.manager = manager
+
+    async def cog_load(self) -> None:
+        """Add /readaloud (a plain function command, kept in its own module)."""
+        self.bot.tree.add_command(readaloud)
+
+    async def cog_unload(self) -> None:
+        """Leave every voice channel."""
+        self.bot.tree.remove_command(readaloud.name)
+        await self.manager.close()
+
+    def _controlled_player(self, interaction: discord.Interaction) -> GuildPlayer:
+        """The server's player, if the caller may control it: in its channel, or a manager."""
+        guild = interaction.guild
+        player = self.manager.player(guild.id) if guild else None
+        if player is None:
+            raise NotConnected()
+        member = _member(interaction)
+        here = player.voice_client.channel
+        in_channel = member is not None and member.voice is not None and \
+            member.voice.channel is not None and member.voice.channel.id == here.id
+        if not (in_channel or interaction.permissions.manage_guild):
+            raise BusyElsewhere(here.mention)
+        return player
+
+    @app_commands.command(name="join", description="Join your voice channel")
+    @app_commands.guild_only()
+    async def join(self, interaction: discord.Interaction) -> None:
+        member = _member(interaction)
+        if member is None or member.voice is None or member.voice.channel is None:
+            raise NotInVoice()
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        player = await self.manager.join(member.voice.channel)
+        await _reply(interaction, f"Joined {player.voice_client.channel.mention}.")
+
+    @app_commands.command(name="leave", description="Leave the voice channel")
+    @app_commands.guild_only()
+    async def leave(self, interaction: discord.Interaction) -> None:
+        self._controlled_player(interaction)
+        assert interaction.guild is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await self.manager.leave(interaction.guild)
+        await _reply(interaction, "Left the voice channel.")
+
+    @app_commands.command(name="say", description="Say something in your voice channel")
+    @app_commands.describe(text="What to say", voice="Voice (type to search)",
+                           speed="Speed, 0.5 to 2.0")
+    @app_commands.guild_only()
+    async def say(self, interaction: discord.Interaction, text: str, voice: str | None = None,
+                  speed: app_commands.Range[float, 0.5, 2.0] | None = None) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        spoken = clean_text(text, name_lookup(guild), self.bot.engine.config.max_text_chars)
+        defaults = await resolve_defaults(interaction.user.id, guild.id, voice, speed, None)
+        request = self.bot.engine.validate(spoken or text, defaults.voice, defaults.lang,
+                                           defaults.speed)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        _, ahead = await self.manager.say(guild, _member(interaction), request,
+                                          label=f"say {interaction.id}")
+        await _reply(interaction, "Saying it now." if ahead == 0 else
+                     f"Queued; {ahead} ahead of it.")
+
+    @say.autocomplete("voice")
+    async def _say_voice(self, interaction: discord.Interaction, current: str
+                         ) -> list[app_commands.Choice[str]]:
+        return await voice_choices(self.bot, current, None)
+
+    @app_commands.command(name="skip", description="Skip what is being said now")
+    @app_commands.guild_only()
+    async def skip(self, interaction: discord.Interaction) -> None:
+        player = self._controlled_player(interaction)
+        await _reply(interaction, "Skipped." if player.skip() else "Nothing is being said.")
+
+    @app_commands.command(name="stop", description="Stop speaking and clear the queue")
+    @app_commands.guild_only()
+    async def stop(self, interaction: discord.Interaction) -> None:
+        player = self._controlled_player(interaction)
+        dropped = player.stop()
+        await _reply(interaction, f"Stopped; {dropped} cleared." if dropped else
+                     "Nothing was queued.")
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Read messages of the configured channels aloud."""
+        try:
+            await read_message(self.bot, self.manager, message)
+        except Exception:  # a listener must not die on one bad message
+            log.exception("reading message %s aloud failed", message.id)
+
+    @commands.Cog.listener()
+    async def on_voice_state_update(self, member: discord.Member, before: discord.VoiceState,
+                                    after: discord.VoiceState) -> None:
+        """Someone (or the bot) joined, left or moved: leave an empty channel after a grace."""
+        if before.channel != after.channel:
+            self.manager.check_empty(member.guild)

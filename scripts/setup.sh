@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs on a Debian machine with Python 3.11+:
+# system packages (apt), a project virtualenv in .venv, CPU PyTorch first, then the project.
+# Usage: scripts/setup.sh [--dev]     (--dev adds the test and lint tools)
+# Idempotent: a second run only checks what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+[[ "${1:-}" == "--dev" ]] && extras="[dev]"
+
+APT_PACKAGES=(libopus0 libsndfile1)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing system packages: ${missing[*]}"
+    sudo_cmd=()
+    [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PYTHON=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+    echo "setup: creating .venv"
+    "$PYTHON" -m venv .venv
+fi
+PIP=(.venv/bin/python -m pip --disable-pip-version-check -q)
+
+# The CPU build of torch must come first: a bare torch requirement pulls CUDA packages.
+TORCH_VERSION=${TORCH_VERSION:-2.13.0}
+if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
+    echo "setup: installing torch==${TORCH_VERSION} (CPU)"
+    "${PIP[@]}" install "torch==${TORCH_VERSION}"
+fi
+
+stamp=".venv/.installed${extras}"
+if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
+    echo "setup: installing the project${extras}"
+    "${PIP[@]}" install -e ".${extras}"
+    touch "$stamp"
+fi

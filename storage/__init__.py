@@ -1,0 +1,1 @@
+"""Tortoise models, the database connection, and where audio bytes live."""

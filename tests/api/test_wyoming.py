@@ -1,0 +1,114 @@
+"""Home Assistant's side of Wyoming, with the wyoming package's own async TCP client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from wyoming.audio import AudioChunk, AudioStart, AudioStop
+from wyoming.client import AsyncTcpClient
+from wyoming.error import Error
+from wyoming.event import Event
+from wyoming.info import Describe, Info
+from wyoming.tts import (
+    Synthesize,
+    SynthesizeChunk,
+    SynthesizeStart,
+    SynthesizeStop,
+    SynthesizeStopped,
+    SynthesizeVoice,
+)
+
+from api.wyoming_tts import WyomingServer
+from tests.conftest import TEST_VOICES
+from tts_engine import TTSEngine
+
+
+@pytest.fixture
+async def client(api_engine: TTSEngine) -> AsyncIterator[AsyncTcpClient]:
+    server = WyomingServer("tcp://127.0.0.1:0", api_engine, "af_heart")
+    await server.start()
+    port = int(server.address.rsplit(":", 1)[1])
+    try:
+        # read_timeout bounds every wait: a missing event fails the test instead of hanging it.
+        async with AsyncTcpClient("127.0.0.1", port, read_timeout=60) as client:
+            yield client
+    finally:
+        await server.stop()
+
+
+async def read(client: AsyncTcpClient) -> Event:
+    event = await client.read_event()
+    assert event is not None, "the server closed the connection"
+    return event
+
+
+async def read_utterance(client: AsyncTcpClient) -> bytes:
+    """audio-start, audio-chunk+, audio-stop: the PCM in between."""
+    start = await read(client)
+    assert AudioStart.is_type(start.type), start
+    fmt = AudioStart.from_event(start)
+    assert (fmt.rate, fmt.width, fmt.channels) == (24000, 2, 1)
+    pcm, chunks = b"", 0
+    while not AudioStop.is_type((event := await read(client)).type):
+        assert AudioChunk.is_type(event.type), event
+        pcm += AudioChunk.from_event(event).audio
+        chunks += 1
+    assert chunks >= 1
+    return pcm
+
+
+async def test_describe_lists_every_voice_with_its_language(client: AsyncTcpClient) -> None:
+    await client.write_event(Describe().event())
+    info = Info.from_event(await read(client))
+    (program,) = info.tts
+    assert program.supports_synthesize_streaming
+    voices = {v.name: v.languages for v in program.voices}
+    assert set(voices) == set(TEST_VOICES)
+    assert voices["bf_emma"] == ["en-GB"] and voices["pf_dora"] == ["pt-BR"]
+
+
+async def test_synthesize_sends_the_whole_sentence_as_24khz_pcm(
+    client: AsyncTcpClient, api_engine: TTSEngine
+) -> None:
+    text = "Hello from the kitchen."
+    await client.write_event(Synthesize(text, voice=SynthesizeVoice(name="af_bella")).event())
+    pcm = await read_utterance(client)
+    expected = api_engine.synthesize_sync(api_engine.validate(text, "af_bella")).samples
+    assert len(pcm) == 2 * len(expected)
+
+
+async def test_a_language_alone_picks_a_voice_of_that_language(client: AsyncTcpClient) -> None:
+    french = SynthesizeVoice(language="fr_FR")
+    await client.write_event(Synthesize("Bonjour.", voice=french).event())
+    assert len(await read_utterance(client)) > 0
+
+
+async def test_streaming_speaks_each_sentence_as_it_completes(client: AsyncTcpClient) -> None:
+    await client.write_event(SynthesizeStart(voice=SynthesizeVoice(name="af_sky")).event())
+    await client.write_event(SynthesizeChunk("The lights are ").event())
+    await client.write_event(SynthesizeChunk("on. The door").event())
+    # The first sentence is spoken before the client has even finished sending text.
+    first = await read_utterance(client)
+    assert len(first) > 0
+    await client.write_event(SynthesizeChunk(" is locked").event())
+    # Home Assistant repeats the whole text for older servers; it must not be spoken twice.
+    await client.write_event(Synthesize("The lights are on. The door is locked").event())
+    await client.write_event(SynthesizeStop().event())
+    assert len(await read_utterance(client)) > 0
+    assert SynthesizeStopped.is_type((await read(client)).type)
+    # Nothing more was queued (no second reading of the repeated text).
+    await client.write_event(Describe().event())
+    assert Info.is_type((await read(client)).type)
+
+
+async def test_errors_come_back_as_error_events_and_the_connection_lives(
+    client: AsyncTcpClient,
+) -> None:
+    await client.write_event(Synthesize("Hi.", voice=SynthesizeVoice(name="af_bellla")).event())
+    error = Error.from_event(await read(client))
+    assert "af_bellla" in error.text and error.code == "VoiceNotFound"
+    await client.write_event(Synthesize("   ").event())
+    assert Error.from_event(await read(client)).code == "TextEmpty"
+    await client.write_event(Synthesize("Still here.").event())
+    assert len(await read_utterance(client)) > 0

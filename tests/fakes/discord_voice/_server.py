@@ -1,0 +1,232 @@
+"""FakeVoiceServer: Discord's voice gateway (TLS websocket) and voice UDP server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import trustme
+from aiohttp import WSMsgType, web
+
+from ._audio import Utterance, split_utterances
+from ._rtp import MODE, ReceivedPacket, VoiceReceiver, discovery_response
+
+log = logging.getLogger(__name__)
+
+IDENTIFY, SELECT_PROTOCOL, READY, HEARTBEAT, SESSION_DESCRIPTION = 0, 1, 2, 3, 4
+SPEAKING, HEARTBEAT_ACK, RESUME, HELLO, RESUMED = 5, 6, 7, 8, 9
+MODES = [MODE, "xsalsa20_poly1305_lite"]
+
+
+@dataclass
+class VoiceSession:
+    """One voice websocket connection of the bot (a new one after every reconnect)."""
+
+    ws: web.WebSocketResponse
+    identify: dict[str, Any]
+    ssrc: int
+    secret_key: bytes
+    mode: str | None = None
+    #: The address the client announced in SELECT PROTOCOL (learnt by IP discovery).
+    client_address: tuple[str, int] | None = None
+    speaking: list[tuple[float, int]] = field(default_factory=list)
+    receiver: VoiceReceiver | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether SESSION DESCRIPTION went out: audio may flow."""
+        return self.receiver is not None
+
+
+class _UDP(asyncio.DatagramProtocol):
+    def __init__(self, server: FakeVoiceServer) -> None:
+        self.server = server
+        self.transport: Any = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.server._datagram(data, addr)
+
+
+class FakeVoiceServer:
+    """A loopback Discord voice server that decodes what the bot says.
+
+    The voice gateway speaks TLS with a certificate made at start-up; clients must trust
+    `client_ssl` (pass `aiohttp.TCPConnector(ssl=server.client_ssl)` as the bot's `connector`).
+    """
+
+    def __init__(self, token: str = "fake-voice-token") -> None:
+        self.token = token
+        self.sessions: list[VoiceSession] = []
+        self.packets: list[ReceivedPacket] = []
+        #: (client address, ssrc) of every IP discovery request answered.
+        self.discoveries: list[tuple[tuple[str, int], int]] = []
+        #: Packets that failed to decrypt or decode, as messages (a test expects none).
+        self.errors: list[str] = []
+        #: Every JSON frame the client sent, as (ssrc of its session or None, op, data).
+        self.frames: list[tuple[int | None, int, Any]] = []
+        self._ca = trustme.CA()
+        self.client_ssl = ssl.create_default_context()
+        self._ca.configure_trust(self.client_ssl)
+        self._server_ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._ca.issue_cert("127.0.0.1").configure_cert(self._server_ssl)
+        self._runner: web.AppRunner | None = None
+        self._udp: _UDP | None = None
+        self._changed = asyncio.Event()
+        self.ws_port = 0
+        self.udp_port = 0
+
+    # --- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Listen on free loopback ports (TLS websocket and UDP)."""
+        app = web.Application()
+        app.router.add_get("/", self._handle_ws)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._server_ssl)
+        await site.start()
+        self.ws_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        loop = asyncio.get_running_loop()
+        transport, protocol = await loop.create_datagram_endpoint(
+            lambda: _UDP(self), local_addr=("127.0.0.1", 0))
+        self._udp = protocol
+        self.udp_port = transport.get_extra_info("sockname")[1]
+
+    async def stop(self) -> None:
+        """Close every session and stop listening."""
+        for session in self.sessions:
+            await session.ws.close()
+        if self._udp is not None and self._udp.transport is not None:
+            self._udp.transport.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def endpoint(self) -> str:
+        """What VOICE_SERVER_UPDATE's `endpoint` should say."""
+        return f"127.0.0.1:{self.ws_port}"
+
+    # --- observing -------------------------------------------------------------------------
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_until(self, pred: Callable[[], bool], within: float = 30.0) -> None:
+        """Wait until `pred()` holds, re-checked on every packet and frame."""
+        deadline = time.monotonic() + within
+        while not pred():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"condition not met within {within}s")
+            await asyncio.wait_for(self._changed.wait(), left)
+
+    def utterances(self, start: int = 0) -> list[Utterance]:
+        """The audio received since packet `start`, split where a played source ended."""
+        return split_utterances(self.packets[start:])
+
+    async def wait_utterances(self, count: int, start: int = 0,
+                              within: float = 60.0) -> list[Utterance]:
+        """Wait until `count` complete utterances have arrived (since packet `start`)."""
+        def done() -> bool:
+            return sum(u.complete for u in self.utterances(start)) >= count
+        await self.wait_until(done, within)
+        return [u for u in self.utterances(start) if u.complete]
+
+    @property
+    def live(self) -> list[VoiceSession]:
+        """Sessions whose websocket is still open."""
+        return [s for s in self.sessions if not s.ws.closed]
+
+    async def drop(self, code: int) -> None:
+        """Close every open voice websocket with `code` (4014: disconnected, 4006: session
+        invalid, forcing a fresh reconnect)."""
+        for session in self.live:
+            await session.ws.close(code=code)
+
+    # --- websocket -------------------------------------------------------------------------
+    async def _handle_ws(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        session: VoiceSession | None = None
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            frame = json.loads(msg.data)
+            op, data = frame["op"], frame.get("d")
+            self.frames.append((session.ssrc if session else None, op, data))
+            if op == IDENTIFY:
+                session = await self._identify(ws, data)
+            elif session is None:
+                await ws.close(code=4003, message=b"Not authenticated")
+            else:
+                await self._on_frame(session, op, data)
+            self._notify()
+        self._notify()
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]
+                        ) -> VoiceSession | None:
+        if data.get("token") != self.token or not data.get("session_id"):
+            await ws.close(code=4004, message=b"Authentication failed")
+            return None
+        ssrc = 1000 + len(self.sessions)
+        session = VoiceSession(ws, data, ssrc, os.urandom(32))
+        self.sessions.append(session)
+        await ws.send_json({"op": HELLO, "d": {"heartbeat_interval": 13750.0, "v": 8}})
+        await ws.send_json({"op": READY, "d": {
+            "ssrc": ssrc, "ip": "127.0.0.1", "port": self.udp_port, "modes": MODES,
+            "heartbeat_interval": 1}})
+        return session
+
+    async def _on_frame(self, session: VoiceSession, op: int, data: Any) -> None:
+        if op == HEARTBEAT:
+            await session.ws.send_json({"op": HEARTBEAT_ACK, "d": data})
+        elif op == SELECT_PROTOCOL:
+            mode = data["data"]["mode"]
+            if mode not in MODES:
+                await session.ws.close(code=4016, message=b"Unknown encryption mode")
+                return
+            session.mode = mode
+            session.client_address = (data["data"]["address"], data["data"]["port"])
+            session.receiver = VoiceReceiver(session.ssrc, session.secret_key)
+            await session.ws.send_json({"op": SESSION_DESCRIPTION, "d": {
+                "mode": mode, "secret_key": list(session.secret_key),
+                "dave_protocol_version": 0, "audio_codec": "opus"}})
+        elif op == SPEAKING:
+            session.speaking.append((time.monotonic(), int(data["speaking"])))
+        elif op == RESUME:
+            await session.ws.send_json({"op": RESUMED, "d": None})
+
+    # --- UDP -------------------------------------------------------------------------------
+    def _datagram(self, data: bytes, addr: tuple[str, int]) -> None:
+        assert self._udp is not None and self._udp.transport is not None
+        answer = discovery_response(data, addr[0], addr[1])
+        if answer is not None:
+            self.discoveries.append((addr, int.from_bytes(data[4:8], "big")))
+            self._udp.transport.sendto(answer, addr)
+            return
+        if len(data) < 16:
+            self.errors.append(f"short packet of {len(data)} bytes")
+            return
+        ssrc = int.from_bytes(data[8:12], "big")
+        session = next((s for s in self.sessions if s.ssrc == ssrc), None)
+        if session is None or session.receiver is None:
+            self.errors.append(f"packet for unknown or unready ssrc {ssrc}")
+            return
+        if session.mode != MODE:
+            self.errors.append(f"mode {session.mode} is not decoded by the fake")
+            return
+        try:
+            self.packets.append(session.receiver.receive(data))
+        except Exception as exc:  # recorded for the test to assert on
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+        self._notify()

@@ -1,0 +1,121 @@
+"""Request validation: what a user typing a bad voice, speed, language or text gets back."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tts_engine import EngineConfig, TTSEngine
+from tts_engine.errors import (
+    InvalidVoiceSpec,
+    LanguageNotSupported,
+    SpeedOutOfRange,
+    TextEmpty,
+    TextTooLong,
+    VoiceNotFound,
+)
+
+
+@pytest.fixture(scope="module")
+def fresh(model_dir):
+    """An engine that has not loaded its model: validation must not need it."""
+    eng = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", max_text_chars=100))
+    yield eng
+    eng.close()
+
+
+def test_validation_needs_no_model(fresh):
+    req = fresh.validate("Hello there.", voice="bf_emma")
+    assert (req.voice, req.lang, req.speed) == ("bf_emma", "b", 1.0)
+    assert not fresh.ready
+
+
+def test_defaults_and_language_from_voice(fresh):
+    assert fresh.validate("Hi").voice == "af_heart"
+    assert fresh.validate("Hola", lang="e").voice == "ef_dora"  # the language's own voice
+    assert fresh.validate("Ciao", voice="if_sara").lang == "i"
+    assert fresh.validate("Hi", lang="en-gb").lang == "b"  # Kokoro's aliases work too
+
+
+def test_unknown_voice_suggests_the_closest(fresh):
+    with pytest.raises(VoiceNotFound) as err:
+        fresh.validate("Hi", voice="af_bela")
+    assert "af_bella" in err.value.suggestions
+    assert "af_bella" in str(err.value)
+
+
+@pytest.mark.parametrize("spec", ["", "af_bella,", "af_bella(0)+af_sky", "af_bella(x)", "a b"])
+def test_malformed_blends_are_rejected(fresh, spec):
+    with pytest.raises((InvalidVoiceSpec, TextEmpty)):
+        fresh.validate("Hi", voice=spec or ",")
+
+
+def test_blend_specs_are_normalised(fresh):
+    assert fresh.validate("Hi", voice="af_bella,af_sky").voice == "af_bella(0.5)+af_sky(0.5)"
+    weighted = fresh.validate("Hi", voice="af_bella(2)+af_sky(1)").voice
+    assert weighted == "af_bella(0.6667)+af_sky(0.3333)"
+    with pytest.raises(VoiceNotFound):
+        fresh.validate("Hi", voice="af_bella+zz_nobody")
+
+
+@pytest.mark.parametrize("speed", [0.49, 2.01, 0, -1, float("nan"), float("inf")])
+def test_speed_out_of_range(fresh, speed):
+    with pytest.raises(SpeedOutOfRange):
+        fresh.validate("Hi", speed=speed)
+
+
+@pytest.mark.parametrize("speed", [0.5, 2.0, 1.25])
+def test_speed_limits_are_inclusive(fresh, speed):
+    assert fresh.validate("Hi", speed=speed).speed == speed
+
+
+@pytest.mark.parametrize("lang", ["x", "de", "", "english"])
+def test_unknown_language(fresh, lang):
+    with pytest.raises(LanguageNotSupported) as err:
+        fresh.validate("Hi", lang=lang)
+    assert "a, b, e, f, h, i, p, j, z" in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t \n"])
+def test_empty_text(fresh, text):
+    with pytest.raises(TextEmpty):
+        fresh.validate(text)
+
+
+def test_text_limit_from_config(fresh):
+    fresh.validate("x" * 100)
+    with pytest.raises(TextTooLong) as err:
+        fresh.validate("x" * 101)
+    assert "101" in str(err.value) and "100" in str(err.value)
+
+
+def test_voice_language_mismatch_warns_not_crashes(fresh, caplog):
+    with caplog.at_level(logging.WARNING, logger="tts_engine"):
+        req = fresh.validate("Bonjour", voice="af_heart", lang="f")
+    assert req.lang == "f"
+    assert any("af_heart" in r.getMessage() for r in caplog.records)
+
+
+def test_voice_listing_and_suggestions(fresh):
+    names = [v.name for v in fresh.voices()]
+    assert "af_heart" in names and "zf_xiaobei" in names
+    british = fresh.voices("b")
+    assert {v.name for v in british} == {"bf_emma", "bm_george"}
+    assert {v.gender for v in british} == {"female", "male"}
+    assert fresh.suggest_voices("bel")[0] == "af_bella"
+    assert fresh.suggest_voices("", lang="e") == ["ef_dora"]
+    assert fresh.suggest_voices("af_bella,af_s")[0] == "af_bella,af_sky"
+
+
+async def test_start_loads_and_warms_or_waits_when_lazy(model_dir):
+    lazy = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", load="lazy", threads=1))
+    eager = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", threads=1))
+    try:
+        await lazy.start()
+        assert not lazy.ready
+        await eager.start()
+        assert eager.ready
+    finally:
+        lazy.close()
+        eager.close()

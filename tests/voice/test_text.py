@@ -1,0 +1,80 @@
+"""Text clean-up before speaking: what a listener hears instead of markup."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.voice.text import NameAnnouncer, clean_text, cut, should_read
+
+NAMES = {("user", 1): "Alice_Smith", ("role", 2): "Moderators", ("channel", 3): "general"}
+
+
+def lookup(kind: str, target: int) -> str | None:
+    return NAMES.get((kind, target))
+
+
+def clean(text: str, limit: int = 300) -> str:
+    return clean_text(text, lookup, limit)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("raw", "spoken"), [
+    ("look https://example.com/a?b=c now", "look a link now"),
+    ("see <https://example.com>", "see a link"),
+    ("[the docs](https://example.com/docs) say so", "the docs say so"),
+    ("nice <:party_parrot:123456789012345678>!", "nice party parrot!"),
+    ("<a:dance:123456789012345678>", "dance"),
+    ("hi <@1> and <@!1>", "hi Alice Smith and Alice Smith"),
+    ("ask <@&2> in <#3>", "ask Moderators in general"),
+    ("who is <@99>?", "who is someone?"),
+    ("@everyone look", "everyone look"),
+    ("run ```py\nprint('x')\n``` please", "run a code block please"),
+    ("the answer is ||secret|| ok", "the answer is ok"),
+    ("use `pip install` here", "use pip install here"),
+    ("**bold** and *it* and ~~gone~~", "bold and it and gone"),
+    ("# Title\n> quoted", "Title quoted"),
+    ("snake_case stays", "snake_case stays"),
+    ("meet at <t:1700000000:R>", "meet at a time"),
+])
+def test_markup_becomes_speech(raw: str, spoken: str) -> None:
+    assert clean(raw) == spoken
+
+
+def test_message_of_only_a_spoiler_says_nothing() -> None:
+    assert clean("||all of it||") == ""
+
+
+def test_long_messages_are_cut_at_a_word_with_and_so_on() -> None:
+    text = "word " * 100
+    out = clean(text, limit=60)
+    assert len(out) <= 60
+    assert out.endswith(", and so on.")
+    assert "wor," not in out and out.startswith("word word")
+
+
+def test_short_messages_are_not_cut() -> None:
+    assert cut("short enough", 60) == "short enough"
+
+
+@pytest.mark.parametrize(("content", "bot", "read"), [
+    ("hello", False, True),
+    ("hello", True, False),
+    ("!play song", False, False),
+    ("  !play song", False, False),
+    ("   ", False, False),
+])
+def test_bots_and_the_ignore_prefix_are_not_read(content: str, bot: bool, read: bool) -> None:
+    assert should_read(content, author_is_bot=bot, ignore_prefix="!") is read
+
+
+def test_names_are_announced_once_per_person_per_interval() -> None:
+    now = [0.0]
+    names = NameAnnouncer(60.0, clock=lambda: now[0])
+    assert names.prefix(1, 10, "alice") == "alice said, "
+    assert names.prefix(1, 20, "bob") == "bob said, "
+    now[0] = 59.0
+    assert names.prefix(1, 10, "alice") == ""
+    assert names.prefix(2, 10, "alice") == "alice said, "  # another server
+    now[0] = 120.0
+    assert names.prefix(1, 10, "alice") == "alice said, "
+    names.forget(1)
+    assert names.prefix(1, 10, "alice") == "alice said, "

@@ -1,0 +1,41 @@
+"""Kokoro-82M text-to-speech: text in, 24 kHz audio out. Knows nothing of Discord or databases.
+
+The heavy parts (torch, the G2P libraries) load on first use of `TTSEngine` or `audio`, so that
+importing the configuration or the errors stays instant (a CLI that fails on bad input fails
+without loading torch).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from tts_engine.config import EngineConfig
+from tts_engine.speech import LANGUAGES, SAMPLE_RATE, Audio, SpeechRequest, VoiceInfo
+
+if TYPE_CHECKING:
+    from tts_engine import audio
+    from tts_engine.engine import TTSEngine
+
+__all__ = [
+    "LANGUAGES",
+    "SAMPLE_RATE",
+    "Audio",
+    "EngineConfig",
+    "SpeechRequest",
+    "TTSEngine",
+    "VoiceInfo",
+    "audio",
+]
+
+_LAZY = {"TTSEngine": ("tts_engine.engine", "TTSEngine"), "audio": ("tts_engine.audio", None)}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tts_engine' has no attribute {name!r}")
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value

@@ -1,0 +1,115 @@
+"""Benchmark fixtures: the full-size random-weight checkpoint, fixed inputs, timing."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from tts_engine.checkpoint import WEIGHTS_NAME, build_checkpoint
+
+DEFAULT_ROOT = Path(".bench")
+VOICES = ("af_heart", "af_bella", "am_adam", "bf_emma")
+_DONE = ".complete"
+
+#: 272 phonemes of American English (misaki's alphabet), the stock-vs-ours input.
+PHONEMES = (
+    "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps ˌOvəɹ ðə lˈAzi dˈɔɡ, ænd ðˈɛn ɪt ɹˈʌnz əwˈA ˈɪntu ðə fˈɔɹɪst. "
+    "wˌɛn ðə sˈʌn ɡˈOz dˈWn, ðə stˈɑɹz kˈʌm ˈWt ænd ðə wˈɜɹld ɡɹˈOz kwˈIət. ˈɛvɹiwˌʌn ɪn ðə "
+    "vˈɪləʤ slˈips pˈisfəli, dɹˈimɪŋ ʌv bˈɛtəɹ dˈAz əhˈɛd. ðə mˈɔɹnɪŋ bɹˈɪŋz nˈu hˈOp ænd "
+    "fɹˈɛʃ ˈɛɹ."
+)
+QUICK_PHONEMES = PHONEMES[:100]
+
+#: A 300-character English text for time to first chunk.
+TEXT_300 = (
+    "Good evening, everyone. Tonight we will read the minutes of the last meeting, then vote on "
+    "the new schedule for the community garden. After that, anyone who wants to speak about the "
+    "summer festival may do so, but please keep it short, because the hall closes at nine and "
+    "the caretaker would like to go home on time."
+)
+
+#: Distinct short texts for the concurrent-workers memory run.
+WORKER_TEXTS = (
+    "The first worker reads a short sentence about the weather, which is mild today.",
+    "The second worker reads a line about trains that leave the station every hour.",
+    "The third worker reads a note about the library, now open until eight each night.",
+    "The fourth worker reads a reminder that the market moves to the square on Sunday.",
+)
+
+
+def full_checkpoint(root: Path = DEFAULT_ROOT) -> Path:
+    """The stock-size random-weight model dir (3 frames per phoneme), built once under `root`."""
+    out = root / "kokoro-full"
+    if not (out / _DONE).exists():
+        build_checkpoint(out, VOICES)
+        (out / _DONE).write_text("ok", "utf-8")
+    return out
+
+
+def load_stock(model_dir: Path) -> Any:
+    """Stock `kokoro.KModel`, exactly as its README loads it, in eval mode."""
+    from kokoro import KModel
+
+    return KModel(
+        repo_id="hexgrad/Kokoro-82M", config=str(model_dir / "config.json"),
+        model=str(model_dir / WEIGHTS_NAME),
+    ).eval()
+
+
+def style_row(model_dir: Path, phonemes: str, voice: str = "af_heart") -> torch.Tensor:
+    """The voice pack row Kokoro picks for an input of this length."""
+    pack = torch.load(model_dir / "voices" / f"{voice}.pt", weights_only=True)
+    return pack[len(phonemes) - 1]
+
+
+@dataclass
+class Timing:
+    """Wall times of repeated runs of one synthesis, and the audio of the last run."""
+
+    seconds: list[float]
+    audio: np.ndarray
+
+    @property
+    def best(self) -> float:
+        """The fastest run: least disturbed by other load on a shared machine."""
+        return min(self.seconds)
+
+    @property
+    def median(self) -> float:
+        """The typical run."""
+        return statistics.median(self.seconds)
+
+    def xrt(self, use_median: bool = False) -> float:
+        """Seconds of audio per wall second."""
+        return len(self.audio) / 24000 / (self.median if use_median else self.best)
+
+
+def seeded(fn: Callable[[], Any], seed: int = 0) -> tuple[np.ndarray, float]:
+    """Run `fn` after seeding torch (the sine source is random); its audio and wall time."""
+    torch.manual_seed(seed)
+    started = time.perf_counter()
+    with torch.inference_mode():
+        out = fn()
+    elapsed = time.perf_counter() - started
+    return np.asarray(out, dtype=np.float32).reshape(-1), elapsed
+
+
+def interleaved(runs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, Timing]:
+    """Time each run `repeats` times, round-robin, so load from others hits all alike."""
+    for fn in runs.values():
+        seeded(fn)  # warm-up: allocator, oneDNN primitives, compiled kernels
+    timings: dict[str, Timing] = {}
+    for _ in range(repeats):
+        for name, fn in runs.items():
+            audio, seconds = seeded(fn)
+            timing = timings.setdefault(name, Timing([], audio))
+            timing.seconds.append(seconds)
+            timing.audio = audio
+    return timings

@@ -1,0 +1,33 @@
+"""Engine configuration: where the model comes from, where it runs, and the text limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+DEFAULT_REPO_ID = "hexgrad/Kokoro-82M"
+ZH_REPO_ID = "hexgrad/Kokoro-82M-v1.1-zh"
+
+
+class EngineConfig(BaseModel):
+    """Settings of the Kokoro engine; the bot nests this under `[engine]`."""
+
+    repo_id: str = DEFAULT_REPO_ID
+    model_dir: Path | None = None
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    load: Literal["startup", "lazy"] = "startup"
+    hub_timeout_s: float = Field(default=10.0, gt=0)
+    max_text_chars: int = Field(default=5000, ge=1)
+    default_voice: str = "af_heart"
+    default_lang: str = "a"
+    # Fast CPU inference (folded weight norm, per-module precision); `false` is stock Kokoro.
+    fast: bool = True
+    # Torch intra-op threads; 0 means one per core.
+    threads: int = Field(default=0, ge=0)
+    # Inference threads shared by every caller of the engine.
+    executor_workers: int = Field(default=1, ge=1)
+    # Bounded in-memory cache of finished clips, by request.
+    cache_entries: int = Field(default=64, ge=0)
+    cache_max_mb: int = Field(default=256, ge=0)

@@ -1,0 +1,284 @@
+"""`TTSEngine`: one shared Kokoro model, per-language phonemizers, chunked synthesis."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+import numpy as np
+import torch
+
+from tts_engine import source
+from tts_engine._shared import shared_model
+from tts_engine.cache import AudioCache, CacheKey
+from tts_engine.chunking import Chunk, iter_chunks
+from tts_engine.config import EngineConfig
+from tts_engine.errors import ModelUnavailable, NothingToSay, SynthesisCancelled
+from tts_engine.g2p import G2P
+from tts_engine.speech import SAMPLE_RATE, Audio, SpeechRequest, VoiceInfo
+from tts_engine.validation import build_request, language_code
+from tts_engine.voices import VoiceLibrary, parse_spec
+
+log = logging.getLogger(__name__)
+
+WARMUP_TEXT = "Hello."
+
+
+class TTSEngine:
+    """Kokoro-82M text-to-speech: validate requests, synthesise whole clips or streams.
+
+    One `KModel` per process (engines on the same weights share it), built by `_build_model`;
+    every inference goes through `_infer`.
+    Async methods run the work in the engine's own thread pool.
+    """
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self._executor = ThreadPoolExecutor(
+            max_workers=config.executor_workers, thread_name_prefix="tts-engine"
+        )
+        self._load_lock = threading.Lock()
+        self._library_lock = threading.Lock()
+        self._model: Any = None
+        self._files: source.ModelFiles | None = None
+        self._g2p: G2P | None = None
+        self._library: VoiceLibrary | None = None
+        self.device = "cpu"
+        #: Finished clips by request, so a repeated phrase costs no inference.
+        self.cache: AudioCache[Audio] = AudioCache.from_config(
+            config.cache_entries, config.cache_max_mb
+        )
+
+    # --- loading -------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """Whether the model is loaded."""
+        return self._model is not None
+
+    def load(self) -> None:
+        """Load the model (blocking, idempotent); `ModelUnavailable` when it can't be."""
+        with self._load_lock:
+            if self._model is not None:
+                return
+            started = time.perf_counter()
+            files = self._model_files()
+            self.device = source.pick_device(self.config.device)
+            if self.config.threads:
+                torch.set_num_threads(self.config.threads)
+            self._g2p = G2P(zh_version=files.zh_version)
+            with self._library_lock:
+                if self._library is not None and self._library.names != sorted(files.voice_names):
+                    self._library = None
+            weights = files.weights.resolve()
+            key = (str(weights), weights.stat().st_mtime_ns, self.device, self.config.fast)
+            self._model = shared_model(key, partial(self._build_model, files, self.device))
+            log.info(
+                "Kokoro loaded from %s on %s in %.1fs", files.weights.parent, self.device,
+                time.perf_counter() - started,
+            )
+
+    def _model_files(self) -> source.ModelFiles:
+        if self._files is None:
+            self._files = source.resolve(self.config)
+        return self._files
+
+    def _build_model(self, files: source.ModelFiles, device: str) -> Any:
+        """The one place the `KModel` is built (the fast path hooks in here)."""
+        from kokoro import KModel
+
+        try:
+            model = KModel(
+                repo_id=files.repo_id, config=str(files.config), model=str(files.weights)
+            )
+        except Exception as exc:  # a corrupt or mismatched checkpoint is unusable either way
+            raise ModelUnavailable(
+                f"The Kokoro weights at {files.weights} could not be loaded "
+                f"({type(exc).__name__}: {exc}). Replace them with Kokoro's own files."
+            ) from exc
+        model = model.to(device).eval()
+        if self.config.fast:
+            from tts_engine.fast import optimize
+
+            optimize(model)
+        return model
+
+    async def start(self) -> None:
+        """Load and warm up in the engine's executor (the event loop keeps running).
+
+        With `load = "lazy"` nothing happens here: the first synthesis loads the model.
+        """
+        if self.config.load == "lazy":
+            return
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._warm_up)
+
+    def _warm_up(self) -> None:
+        self.load()
+        started = time.perf_counter()
+        voice = self.config.default_voice
+        if voice not in self._voices().names:
+            voice = self._voices().names[0]
+        self.synthesize_sync(self.validate(WARMUP_TEXT, voice=voice, lang="a"))
+        log.info("Engine warm in %.2fs", time.perf_counter() - started)
+
+    def close(self) -> None:
+        """Stop the executor; running work finishes, queued work is dropped."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- voices and validation -----------------------------------------------------------
+
+    def _voices(self) -> VoiceLibrary:
+        with self._library_lock:
+            if self._library is None:
+                # Once the model is resolved its list is authoritative (v1.1-zh: from the hub).
+                names = self._files.voice_names if self._files else source.list_voices(self.config)
+                self._library = VoiceLibrary(
+                    names,
+                    lambda name: self._model_files().voice_path(name),
+                )
+            return self._library
+
+    def voices(self, lang: str | None = None) -> list[VoiceInfo]:
+        """The voices, optionally of one language."""
+        return self._voices().infos(None if lang is None else language_code(lang))
+
+    def suggest_voices(self, query: str, lang: str | None = None, limit: int = 25) -> list[str]:
+        """Voice names for autocomplete."""
+        return self._voices().suggest(query, None if lang is None else language_code(lang), limit)
+
+    def validate(
+        self, text: str, voice: str | None = None, lang: str | None = None, speed: float = 1.0
+    ) -> SpeechRequest:
+        """Check a request without the model; raise the domain error a user should see."""
+        return build_request(self.config, self._voices(), text, voice, lang, speed)
+
+    # --- synthesis -----------------------------------------------------------------------
+
+    def _infer(self, phonemes: str, ref_s: torch.Tensor, speed: float) -> np.ndarray:
+        """The one inference call: phonemes (<= 510) + style row -> float32 24 kHz samples."""
+        audio = self._model(phonemes, ref_s, speed)
+        return np.asarray(audio.detach().cpu().numpy(), dtype=np.float32).reshape(-1)
+
+    def _chunks(self, req: SpeechRequest) -> Iterator[Chunk]:
+        assert self._g2p is not None
+        return iter_chunks(req.text, req.lang, self._g2p)
+
+    def _render(
+        self, req: SpeechRequest, cancel: threading.Event | None
+    ) -> Iterator[tuple[Chunk, np.ndarray]]:
+        """Each chunk with its audio (speech, then any paragraph pause), in order."""
+        self.load()
+        pack = self._voices().style(parse_spec(req.voice))
+        spoke = False
+        for chunk in self._chunks(req):
+            if cancel is not None and cancel.is_set():
+                raise SynthesisCancelled()
+            parts = []
+            if chunk.phonemes:
+                row = pack[min(len(chunk.phonemes), len(pack)) - 1]
+                parts.append(self._infer(chunk.phonemes, row, req.speed))
+                spoke = True
+            if chunk.pause_after:
+                parts.append(np.zeros(int(SAMPLE_RATE * chunk.pause_after / req.speed), "float32"))
+            yield chunk, np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        if not spoke:
+            raise NothingToSay()
+
+    def stream_sync(
+        self, req: SpeechRequest, cancel: threading.Event | None = None
+    ) -> Generator[np.ndarray, None, None]:
+        """Audio chunks (float32, 24 kHz) as each is synthesised; the first one is short."""
+        key = self._cache_key(req)
+        cached = self._cached(key, cancel)
+        if cached is not None:
+            yield cached.samples
+            return
+        pieces = []
+        for _, audio in self._render(req, cancel):
+            pieces.append(audio)
+            if len(audio):
+                yield audio
+        # Only a stream played to the end is cached (a closed generator never gets here).
+        self.cache.put(key, Audio(np.concatenate(pieces).astype(np.float32, copy=False)))
+
+    def _cached(self, key: CacheKey, cancel: threading.Event | None) -> Audio | None:
+        """The cached clip for `key`, if any; a cancelled caller gets the error, hit or not."""
+        if cancel is not None and cancel.is_set():
+            raise SynthesisCancelled()
+        return self.cache.get(key)
+
+    def _cache_key(self, req: SpeechRequest) -> CacheKey:
+        self.load()
+        files = self._model_files()
+        return CacheKey.for_request(req, f"{files.repo_id}|{files.weights}|fast={self.config.fast}")
+
+    def synthesize_sync(
+        self,
+        req: SpeechRequest,
+        cancel: threading.Event | None = None,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> Audio:
+        """The whole clip; `on_progress` gets the fraction of the text done after each chunk."""
+        key = self._cache_key(req)
+        cached = self._cached(key, cancel)
+        if cached is not None:
+            if on_progress is not None:
+                on_progress(1.0)
+            return cached
+        pieces, done, total = [], 0, max(1, len(req.text))
+        for chunk, audio in self._render(req, cancel):
+            pieces.append(audio)
+            done += len(chunk.text)
+            if on_progress is not None:
+                on_progress(min(1.0, done / total))
+        if on_progress is not None:
+            on_progress(1.0)
+        clip = Audio(np.concatenate(pieces).astype(np.float32, copy=False))
+        self.cache.put(key, clip)
+        return clip
+
+    async def synthesize(
+        self,
+        req: SpeechRequest,
+        cancel: threading.Event | None = None,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> Audio:
+        """`synthesize_sync` in the engine's executor; cancelling the await stops the work."""
+        cancel = cancel or threading.Event()
+        call = partial(self.synthesize_sync, req, cancel, on_progress)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+
+    async def stream(
+        self, req: SpeechRequest, cancel: threading.Event | None = None
+    ) -> AsyncIterator[np.ndarray]:
+        """Chunks as they are ready, each synthesised in the executor."""
+        cancel = cancel or threading.Event()
+        chunks = self.stream_sync(req, cancel)
+        loop = asyncio.get_running_loop()
+        done = object()
+        finished = False
+        try:
+            while True:
+                audio = await loop.run_in_executor(self._executor, next, chunks, done)
+                if not isinstance(audio, np.ndarray):
+                    finished = True
+                    return
+                yield audio
+        finally:
+            if not finished:
+                # The consumer left early or was cancelled: stop at the next chunk boundary.
+                cancel.set()
+            # ValueError: still running in the executor; `cancel` ends it there.
+            with contextlib.suppress(ValueError):
+                chunks.close()

@@ -1,0 +1,106 @@
+"""AdaIN followed by Snake, the elementwise heart of the iSTFTNet residual blocks, fused.
+
+Stock Kokoro spends about 40% of its time on these elementwise ops (instance norm, the style
+affine, `x + sin(a*x)**2 / a`), each a separate pass over tensors of up to 12.5 M floats. One
+fused kernel (Inductor, via `torch.compile`) reads the input twice (statistics, then the
+transform) and writes once. Where no compiler works the eager version runs, which is still
+fewer passes than stock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+import torch
+
+log = logging.getLogger(__name__)
+
+Kernel = Callable[..., torch.Tensor]
+
+EPS = 1e-5  # nn.InstanceNorm1d's default, which Kokoro's AdaIN1d uses
+
+
+def adain_snake_eager(
+    x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor, alpha: torch.Tensor,
+    inv_alpha: torch.Tensor, out_dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    """Instance-normalise `x` over time, apply the folded style affine, then Snake.
+
+    `scale`/`shift` fold AdaIN's `(1 + gamma) * (norm_w * xhat + norm_b) + beta` into one
+    affine (shape `(1, C, 1)`); computed in fp32 whatever the input dtype.
+    """
+    x = x.float()
+    var, mean = torch.var_mean(x, dim=2, keepdim=True, correction=0)
+    mult = torch.rsqrt(var + EPS) * scale
+    y = torch.addcmul(shift - mean * mult, x, mult)
+    s = torch.sin(y * alpha)
+    return y.addcmul_(s.square_(), inv_alpha).to(out_dtype)
+
+
+def _adain_snake_fused(
+    x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor, alpha: torch.Tensor,
+    inv_alpha: torch.Tensor, out_dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    # Out-of-place twin of the eager version: Inductor fuses it (and the cast) into one loop.
+    x = x.float()
+    var, mean = torch.var_mean(x, dim=2, keepdim=True, correction=0)
+    y = (x - mean) * (torch.rsqrt(var + EPS) * scale) + shift
+    return (y + inv_alpha * torch.sin(alpha * y) ** 2).to(out_dtype)
+
+
+_compiled: Kernel | None = None
+_compile_lock = threading.Lock()
+
+
+def _compiled_kernel() -> Kernel:
+    """One compiled kernel per process: Dynamo's cache lives on it, so engines share it."""
+    global _compiled
+    with _compile_lock:
+        if _compiled is None:
+            _compiled = torch.compile(_adain_snake_fused, dynamic=True)
+        return _compiled
+
+
+class AdaINSnake:
+    """The kernel in use: compiled when `compile` was asked for and works, else eager.
+
+    Compilation happens on the first call (the engine's warm-up), under a lock so concurrent
+    first callers compile once. Any failure, then or later, logs one warning and switches to
+    the eager kernel for good; the eager result is recomputed, so a failed compiled call loses
+    nothing.
+    """
+
+    def __init__(self, compile: bool) -> None:
+        self._lock = threading.Lock()
+        self._kernel: Kernel = adain_snake_eager
+        self._warm = False
+        self.compiled = False
+        if compile:
+            try:
+                self._kernel = _compiled_kernel()
+                self.compiled = True
+            except Exception as exc:  # no Inductor backend on this platform
+                log.warning("torch.compile unavailable (%s); using eager kernels", exc)
+
+    def __call__(
+        self, x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor, alpha: torch.Tensor,
+        inv_alpha: torch.Tensor, out_dtype: torch.dtype = torch.float32,
+    ) -> torch.Tensor:
+        """Apply the fused AdaIN + Snake; the result in `out_dtype`."""
+        args = (x, scale, shift, alpha, inv_alpha, out_dtype)
+        if not self.compiled:
+            return adain_snake_eager(*args)
+        try:
+            if self._warm:
+                return self._kernel(*args)
+            with self._lock:
+                out = self._kernel(*args)
+                self._warm = True
+                return out
+        except Exception as exc:  # e.g. no working C++ compiler: Inductor fails at first call
+            if self.compiled:
+                log.warning("compiled kernel failed (%s); falling back to eager", exc)
+                self.compiled = False
+            return adain_snake_eager(*args)

@@ -1,0 +1,76 @@
+"""Turning what a user typed into a `SpeechRequest`, or the domain error that explains why not.
+
+No model is needed: only the config's limits and the voice catalogue.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from tts_engine.config import EngineConfig
+from tts_engine.errors import LanguageNotSupported, SpeedOutOfRange, TextEmpty, TextTooLong
+from tts_engine.g2p import check_language
+from tts_engine.speech import LANGUAGES, SpeechRequest
+from tts_engine.voices import VoiceLibrary, parse_spec
+
+log = logging.getLogger(__name__)
+
+MIN_SPEED, MAX_SPEED = 0.5, 2.0
+#: Kokoro's own spellings of the language codes, accepted as aliases.
+LANGUAGE_ALIASES = {
+    "en-us": "a", "en": "a", "en-gb": "b", "es": "e", "fr-fr": "f", "fr": "f", "hi": "h",
+    "it": "i", "pt-br": "p", "pt": "p", "ja": "j", "zh": "z",
+}
+
+
+def language_code(lang: str) -> str:
+    """`lang` as one of the LANGUAGES codes (aliases accepted), or `LanguageNotSupported`."""
+    code = lang.strip().lower()
+    code = LANGUAGE_ALIASES.get(code, code)
+    if code not in LANGUAGES:
+        raise LanguageNotSupported(lang, list(LANGUAGES))
+    return code
+
+
+def default_voice(config: EngineConfig, library: VoiceLibrary, lang: str | None) -> str:
+    """The configured default voice, or (another language) that language's first female voice."""
+    default = config.default_voice
+    if lang is None or default.startswith(lang):
+        return default
+    same = [n for n in library.names if n.startswith(lang)]
+    return next((n for n in same if n[1] == "f"), same[0] if same else default)
+
+
+def _check_speed(speed: float) -> float:
+    if not isinstance(speed, int | float) or not math.isfinite(speed) or not (
+        MIN_SPEED <= speed <= MAX_SPEED
+    ):
+        raise SpeedOutOfRange(float(speed), MIN_SPEED, MAX_SPEED)
+    return float(speed)
+
+
+def build_request(
+    config: EngineConfig,
+    library: VoiceLibrary,
+    text: str,
+    voice: str | None,
+    lang: str | None,
+    speed: float,
+) -> SpeechRequest:
+    """Validate every field; the language defaults to the (first) voice's prefix letter."""
+    if not text or not text.strip():
+        raise TextEmpty()
+    if len(text) > config.max_text_chars:
+        raise TextTooLong(len(text), config.max_text_chars)
+    speed = _check_speed(speed)
+    code = None if lang is None else language_code(lang)
+    blend = parse_spec(voice or default_voice(config, library, code))
+    library.check(blend)
+    if code is None:
+        code = blend.lead[0] if blend.lead[0] in LANGUAGES else config.default_lang
+    for name, _ in blend.parts:
+        if not name.startswith(code):
+            log.warning("Voice %s is not a %s voice; it may sound off", name, LANGUAGES[code])
+    check_language(code)
+    return SpeechRequest(text=text.strip(), voice=blend.spec, lang=code, speed=speed)
