@@ -105,10 +105,18 @@ class VoiceHarness:
         await self.fake.dispatch("VOICE_STATE_UPDATE", payloads.voice_state(
             self.guild.id, channel_id, user, member_payload=member), self.guild.id)
 
-    def speech_s(self, index: int, heard: Utterance) -> float:
+    async def speech_s(self, index: int, heard: Utterance) -> float:
         """Seconds of `heard` that were speech: its duration less the silence the source
-        padded with while synthesis of played utterance `index` lagged behind."""
-        buffer = self.player.played[index].buffer
+        padded with while synthesis of played utterance `index` lagged behind.
+
+        The fake server can hear an utterance end a moment before the player's thread reports
+        it finished, so this first waits (bounded) for the player to record it as played."""
+        player = self.player
+        deadline = asyncio.get_running_loop().time() + WAIT_S
+        while len(player.played) <= index:
+            assert asyncio.get_running_loop().time() < deadline, "utterance never finished"
+            await asyncio.sleep(0.01)
+        buffer = player.played[index].buffer
         assert buffer is not None
         return heard.duration - buffer.underruns * 0.02
 

@@ -32,7 +32,7 @@ async def test_skip_cuts_the_current_utterance_and_its_synthesis(
     assert story.cancel.is_set() and story.task is not None and story.task.done()
     assert story.buffer.pushed * 0.02 < 5 * one.duration  # synthesis stopped early
     done = await engine.synthesize(engine.validate(MARK))
-    assert h.speech_s(1, mark) == pytest.approx(done.duration, abs=0.1)
+    assert (await h.speech_s(1, mark)) == pytest.approx(done.duration, abs=0.1)
 
 
 async def test_stop_clears_the_queue(harness: VoiceHarness, engine: TTSEngine) -> None:
@@ -48,7 +48,7 @@ async def test_stop_clears_the_queue(harness: VoiceHarness, engine: TTSEngine) -
     done = await engine.synthesize(engine.validate(MARK))
     # Only the cut story and the marker: the two queued texts never played.
     assert len(heard) == 2
-    assert h.speech_s(1, heard[1]) == pytest.approx(done.duration, abs=0.1)
+    assert (await h.speech_s(1, heard[1])) == pytest.approx(done.duration, abs=0.1)
     assert [u.request.text for u in h.player.played] == [STORY, MARK]
 
 
@@ -88,7 +88,7 @@ async def test_channel_messages_are_read_cleaned_in_each_members_voice(
                       ("again", "am_adam"),
                       ("bob said, me too", "af_heart")]
     again = await engine.synthesize(engine.validate("again", voice="am_adam"))
-    assert h.speech_s(1, heard[1]) == pytest.approx(again.duration, abs=0.1)
+    assert (await h.speech_s(1, heard[1])) == pytest.approx(again.duration, abs=0.1)
     assert len(heard) == 3
 
 

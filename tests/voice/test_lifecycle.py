@@ -74,9 +74,9 @@ async def test_dropped_connection_mid_utterance_reconnects_and_finishes_it(
     assert len(story.ssrcs) == 2  # the rest of it came over the new connection
     full = await engine.synthesize(engine.validate(STORY))
     # Nothing was cut: the player waited for the reconnect instead of dropping audio.
-    assert h.speech_s(0, story) == pytest.approx(full.duration, abs=0.1)
+    assert (await h.speech_s(0, story)) == pytest.approx(full.duration, abs=0.1)
     done = await engine.synthesize(engine.validate(MARK))
-    assert h.speech_s(1, mark) == pytest.approx(done.duration, abs=0.1)
+    assert (await h.speech_s(1, mark)) == pytest.approx(done.duration, abs=0.1)
     assert len(h.manager.players) == 1
 
 
@@ -117,7 +117,7 @@ async def test_moved_bot_keeps_its_queue_in_the_new_channel(
     assert player.voice_client.channel.id == h.other_voice_id
     assert len(h.voice.sessions) == 2 and story.ssrcs[-1] == mark.ssrcs[0]
     done = await engine.synthesize(engine.validate(MARK))
-    assert h.speech_s(1, mark) == pytest.approx(done.duration, abs=0.1)
+    assert (await h.speech_s(1, mark)) == pytest.approx(done.duration, abs=0.1)
 
 
 async def test_play_in_voice_button_reads_a_finished_project(harness: VoiceHarness,
@@ -137,5 +137,5 @@ async def test_play_in_voice_button_reads_a_finished_project(harness: VoiceHarne
     await ia.response(within=WAIT_S)
     [utt] = await h.voice.wait_utterances(1, within=WAIT_S)
     expected = await engine.synthesize(engine.validate(text, voice=voice, lang="b"))
-    assert h.speech_s(0, utt) == pytest.approx(expected.duration, abs=0.1)
+    assert (await h.speech_s(0, utt)) == pytest.approx(expected.duration, abs=0.1)
     assert h.player.played[0].request.voice == voice
