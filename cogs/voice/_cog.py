@@ -3,6 +3,7 @@ empty channels."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,9 @@ class VoiceCog(commands.Cog):
     def __init__(self, bot: TTSBot, manager: VoiceManager) -> None:
         self.bot = bot
         self.manager = manager
+        # One lock per server so its messages are queued in the order they were sent:
+        # discord.py runs each on_message as its own task, and reading one awaits the database.
+        self._read_order: dict[int, asyncio.Lock] = {}
 
     async def cog_load(self) -> None:
         """Add /readaloud (a plain function command, kept in its own module)."""
@@ -127,8 +131,13 @@ class VoiceCog(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Read messages of the configured channels aloud."""
+        if message.guild is None:
+            return
+        # Taken before the first await, and asyncio.Lock wakes waiters first come, first served.
+        lock = self._read_order.setdefault(message.guild.id, asyncio.Lock())
         try:
-            await read_message(self.bot, self.manager, message)
+            async with lock:
+                await read_message(self.bot, self.manager, message)
         except Exception:  # a listener must not die on one bad message
             log.exception("reading message %s aloud failed", message.id)
 

@@ -16,6 +16,7 @@ from bot.client import BotResources, TTSBot, create_bot
 from bot.jobs import JobService
 from bot.settings import JobSettings, Settings, VoiceSettings
 from bot.voice import GuildPlayer, VoiceManager
+from bot.voice.player import Utterance as PlayedUtterance
 from storage.audio import LocalAudioStore
 from tests.fakes.discord import FakeDiscord, FakeGuild, FakeInteraction, payloads
 from tests.fakes.discord_voice import FakeVoiceServer, Utterance
@@ -105,18 +106,21 @@ class VoiceHarness:
         await self.fake.dispatch("VOICE_STATE_UPDATE", payloads.voice_state(
             self.guild.id, channel_id, user, member_payload=member), self.guild.id)
 
-    async def speech_s(self, index: int, heard: Utterance) -> float:
-        """Seconds of `heard` that were speech: its duration less the silence the source
-        padded with while synthesis of played utterance `index` lagged behind.
-
-        The fake server can hear an utterance end a moment before the player's thread reports
-        it finished, so this first waits (bounded) for the player to record it as played."""
+    async def played(self, count: int) -> list[PlayedUtterance]:
+        """The player's finished utterances, once there are at least `count` of them. The fake
+        server hears an utterance end a moment before the player's thread reports it done, so
+        this waits (bounded) for the player to catch up."""
         player = self.player
         deadline = asyncio.get_running_loop().time() + WAIT_S
-        while len(player.played) <= index:
+        while len(player.played) < count:
             assert asyncio.get_running_loop().time() < deadline, "utterance never finished"
             await asyncio.sleep(0.01)
-        buffer = player.played[index].buffer
+        return list(player.played)
+
+    async def speech_s(self, index: int, heard: Utterance) -> float:
+        """Seconds of `heard` that were speech: its duration less the silence the source
+        padded with while synthesis of played utterance `index` lagged behind."""
+        buffer = (await self.played(index + 1))[index].buffer
         assert buffer is not None
         return heard.duration - buffer.underruns * 0.02
 

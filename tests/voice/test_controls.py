@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
+from cogs.voice import _reader
 from storage.models import GuildSettings, UserSettings
 from tests.fakes.discord import payloads
 from tts_engine import TTSEngine
@@ -49,7 +53,7 @@ async def test_stop_clears_the_queue(harness: VoiceHarness, engine: TTSEngine) -
     # Only the cut story and the marker: the two queued texts never played.
     assert len(heard) == 2
     assert (await h.speech_s(1, heard[1])) == pytest.approx(done.duration, abs=0.1)
-    assert [u.request.text for u in h.player.played] == [STORY, MARK]
+    assert [u.request.text for u in await h.played(2)] == [STORY, MARK]
 
 
 async def test_a_backed_up_queue_is_read_faster(
@@ -61,7 +65,7 @@ async def test_a_backed_up_queue_is_read_faster(
     for text in (first, *(f"Queued message {n}." for n in range(4))):
         h.manager.enqueue(h.guild.id, engine.validate(text))
     heard = await h.voice.wait_utterances(5, within=WAIT_S * 2)
-    speeds = [u.speed for u in h.player.played]
+    speeds = [u.speed for u in await h.played(5)]
     # The first started alone; the next had three behind it (capped); the last none.
     assert speeds[0] == 1.0
     assert speeds[1] == pytest.approx(1.15)
@@ -83,13 +87,33 @@ async def test_channel_messages_are_read_cleaned_in_each_members_voice(
     await h.message(h.alice, "again", name="alice")
     await h.message(h.bob, "me too", name="bob")
     heard = await h.voice.wait_utterances(3, within=WAIT_S)
-    played = [(u.request.text, u.request.voice) for u in h.player.played]
+    played = [(u.request.text, u.request.voice) for u in await h.played(3)]
     assert played == [("alice said, hey bob look a link", "am_adam"),
                       ("again", "am_adam"),
                       ("bob said, me too", "af_heart")]
     again = await engine.synthesize(engine.validate("again", voice="am_adam"))
     assert (await h.speech_s(1, heard[1])) == pytest.approx(again.duration, abs=0.1)
     assert len(heard) == 3
+
+
+async def test_messages_are_queued_in_the_order_sent_when_lookups_finish_out_of_order(
+        harness: VoiceHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    h = harness
+    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+                               announce_names=False)
+    await h.join()
+    real = _reader.resolve_defaults
+
+    async def slow_for_alice(user_id: int, *args: Any) -> Any:
+        if user_id == h.alice:  # alice's settings take longer to load than bob's
+            await asyncio.sleep(0.5)
+        return await real(user_id, *args)
+
+    monkeypatch.setattr(_reader, "resolve_defaults", slow_for_alice)
+    await h.message(h.alice, "first", name="alice")
+    await h.message(h.bob, "second", name="bob")
+    await h.voice.wait_utterances(2, within=WAIT_S)
+    assert [u.request.text for u in await h.played(2)] == ["first", "second"]
 
 
 async def test_other_channels_are_not_read_and_auto_join_follows_the_writer(
@@ -101,7 +125,7 @@ async def test_other_channels_are_not_read_and_auto_join_follows_the_writer(
     await h.message(h.alice, "read me", name="alice")
     [utt] = await h.voice.wait_utterances(1, within=WAIT_S)
     assert h.player.voice_client.channel.id == h.guild.voice_channel_id
-    assert [u.request.text for u in h.player.played] == ["read me"]
+    assert [u.request.text for u in await h.played(1)] == ["read me"]
     assert utt.audible > 0.2
 
 
@@ -124,4 +148,4 @@ async def test_readaloud_is_for_managers_and_turns_reading_on(harness: VoiceHarn
     await h.join()
     await h.message(h.alice, "now read", name="alice")
     await h.voice.wait_utterances(1, within=WAIT_S)
-    assert [u.request.text for u in h.player.played] == ["now read"]
+    assert [u.request.text for u in await h.played(1)] == ["now read"]

@@ -138,4 +138,4 @@ async def test_play_in_voice_button_reads_a_finished_project(harness: VoiceHarne
     [utt] = await h.voice.wait_utterances(1, within=WAIT_S)
     expected = await engine.synthesize(engine.validate(text, voice=voice, lang="b"))
     assert (await h.speech_s(0, utt)) == pytest.approx(expected.duration, abs=0.1)
-    assert h.player.played[0].request.voice == voice
+    assert (await h.played(1))[0].request.voice == voice
