@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import discord
@@ -47,7 +48,7 @@ class VoiceCog(commands.Cog):
         self.manager = manager
         # One lock per server so its messages are queued in the order they were sent:
         # discord.py runs each on_message as its own task, and reading one awaits the database.
-        self._read_order: dict[int, asyncio.Lock] = {}
+        self._read_order: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def cog_load(self) -> None:
         """Add /readaloud (a plain function command, kept in its own module)."""
@@ -134,7 +135,7 @@ class VoiceCog(commands.Cog):
         if message.guild is None:
             return
         # Taken before the first await, and asyncio.Lock wakes waiters first come, first served.
-        lock = self._read_order.setdefault(message.guild.id, asyncio.Lock())
+        lock = self._read_order[message.guild.id]
         try:
             async with lock:
                 await read_message(self.bot, self.manager, message)
