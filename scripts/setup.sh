@@ -9,7 +9,16 @@ cd "$(dirname "$0")/.."
 extras=""
 [[ "${1:-}" == "--dev" ]] && extras="[dev]"
 
-APT_PACKAGES=(libopus0 libsndfile1)
+PYTHON=${PYTHON:-python3}
+
+# libopus0: Opus for Discord voice; libsndfile1: WAV/FLAC/Ogg through soundfile; g++: the
+# fast CPU path compiles its fused kernels with torch.compile (Inductor), which needs a C++
+# compiler and Python's headers (without them it falls back, slower, to eager kernels).
+# Debian's own python3 keeps venv support and the headers in separate packages.
+APT_PACKAGES=(libopus0 libsndfile1 g++)
+"$PYTHON" -c "import ensurepip" >/dev/null 2>&1 || APT_PACKAGES+=(python3-venv)
+py_include=$("$PYTHON" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
+[[ -f "$py_include/Python.h" ]] || APT_PACKAGES+=(python3-dev)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
@@ -22,7 +31,6 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-PYTHON=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then
     echo "setup: creating .venv"
     "$PYTHON" -m venv .venv
