@@ -6,7 +6,7 @@ reaching a loopback fake Discord voice server, through discord.py's real voice c
 full-size random-weight Kokoro checkpoint (cached under `.bench/`). It is compared with the time
 the engine takes to synthesise the whole message.
 
-    python -m bot.voice.bench [--trials 3]
+    python -m benchmarks.voice [--trials 3]
 
 Run from a checkout: it uses the fakes under `tests/fakes/`.
 """
@@ -124,9 +124,9 @@ async def _trial(fake: Any, voice: Any, bot: Any, guild: Any, author: int, text:
 
 async def run(trials: int, model_dir: Path) -> list[Trial]:
     """Start the fakes and the bot, join voice, and time `trials` messages."""
+    from benchmarks._model import TEXT_300
     from storage import db
     from storage.models import GuildSettings
-    from tts_engine._bench_model import TEXT_300
 
     discord_fake, voice_fake = _fakes()
 
@@ -181,12 +181,12 @@ def report(results: list[Trial]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m bot.voice.bench`: build or reuse the checkpoint, run, print."""
+    """`python -m benchmarks.voice`: build or reuse the checkpoint, run, print."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--bench-dir", type=Path, default=Path(".bench"))
     args = parser.parse_args(argv)
-    from tts_engine._bench_model import full_checkpoint
+    from benchmarks._model import full_checkpoint
 
     model_dir = full_checkpoint(args.bench_dir)
     report(asyncio.run(run(args.trials, model_dir)))

@@ -1,8 +1,8 @@
 """Benchmark: how soon streamed audio starts, over HTTP and Wyoming, versus a whole clip.
 
-`python -m api.bench [--model-dir DIR] [--runs 3]`. Without a model dir it builds a random-weight
-checkpoint of the real Kokoro-82M size with realistic phoneme durations (so timings are those of
-the real model, the audio is noise). Prints figures; it is not a test.
+`python -m benchmarks.api [--model-dir DIR] [--runs 3]`. Without a model dir it builds a
+random-weight checkpoint of the real Kokoro-82M size with realistic phoneme durations (so
+timings are those of the real model, the audio is noise). Prints figures; it is not a test.
 """
 
 from __future__ import annotations

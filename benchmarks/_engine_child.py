@@ -4,8 +4,8 @@ Fresh processes keep the figures honest: the fast path tunes process-wide state 
 thresholds, compiled kernels) that would otherwise leak into the stock measurement, and peak
 RSS is per process. Prints one JSON line.
 
-    python -m tts_engine._bench_child time MODEL_DIR VARIANT N_PHONEMES REPEATS THREADS OUT.npy
-    python -m tts_engine._bench_child rss MODEL_DIR WORKERS THREADS
+    python -m benchmarks._engine_child time MODEL_DIR VARIANT N_PHONEMES REPEATS THREADS OUT.npy
+    python -m benchmarks._engine_child rss MODEL_DIR WORKERS THREADS
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tts_engine import _bench_model as bm
+from benchmarks import _model as bm
 from tts_engine.config import EngineConfig
 from tts_engine.engine import TTSEngine
 from tts_engine.fast import FastOptions, optimize

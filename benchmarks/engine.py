@@ -1,7 +1,7 @@
 """Benchmark: stock Kokoro vs our engine on 2 CPU cores. Prints figures; not a test.
 
-    python -m tts_engine.bench            # full run (~10 min on 2 shared cores)
-    python -m tts_engine.bench --quick    # short run
+    python -m benchmarks.engine            # full run (~10 min on 2 shared cores)
+    python -m benchmarks.engine --quick    # short run
 
 Builds a full-size random-weight checkpoint (3 frames per phoneme) under `.bench/` once. Every
 ratio is measured within this run, with the compared models timed round-robin so load from
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tts_engine import _bench_model as bm
+from benchmarks import _model as bm
 from tts_engine.config import EngineConfig
 from tts_engine.engine import TTSEngine
 from tts_engine.fast import optimize
@@ -50,7 +50,7 @@ def _out(line: str = "") -> None:
 
 
 def _child(*args: str) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "tts_engine._bench_child", *args]
+    cmd = [sys.executable, "-m", "benchmarks._engine_child", *args]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
     if done.returncode != 0:
@@ -152,7 +152,7 @@ def profile(model_dir: Path, phonemes: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print its figures."""
-    p = argparse.ArgumentParser(prog="python -m tts_engine.bench", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m benchmarks.engine", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="short run: fewer repeats, no steps")
     p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")

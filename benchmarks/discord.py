@@ -1,6 +1,6 @@
 """Benchmark (not a test): /tts through discord.py's real client and the loopback fake Discord.
 
-    .venv/bin/python -m tests.bot.bench_discord [N]
+    .venv/bin/python -m benchmarks.discord [N]
 
 Prints the time from the interaction to the bot's defer (Discord allows 3 s), from the
 interaction to the final edit carrying the WAV, and the edits per reply, on the tiny
