@@ -31,8 +31,9 @@ def progress_bar(percent: int | float, width: int = 12) -> str:
 class ProgressEditor(Generic[T]):
     """Applies the newest state through `edit`, at most once per `interval_s`.
 
-    `update()` never waits for Discord: a state that arrives too soon is held and applied when
-    the interval has passed (replaced by any newer one meanwhile). `finish()` drops anything
+    `update()` never waits for Discord: a state that arrives too soon, or while an edit is in
+    flight, is held and applied when the interval has passed (replaced by any newer one
+    meanwhile). `finish()` drops anything
     pending and applies the final state as soon as the interval allows.
     """
 
@@ -59,11 +60,14 @@ class ProgressEditor(Generic[T]):
             self._flusher = asyncio.create_task(self._flush_later())
 
     async def _flush_later(self) -> None:
-        await asyncio.sleep(self._wait())
-        async with self._lock:
-            state, self._latest = self._latest, None
-            if state is not None:
-                await self._apply(state)
+        # Loops until nothing is pending: a state that arrives while an edit is on its way is
+        # applied one interval after that edit, not held until some later update().
+        while self._latest is not None:
+            await asyncio.sleep(self._wait())
+            async with self._lock:
+                state, self._latest = self._latest, None
+                if state is not None:
+                    await self._apply(state)
 
     async def finish(self, state: T) -> None:
         """Show the final `state` (always), respecting the interval."""

@@ -51,6 +51,28 @@ async def test_a_failed_edit_does_not_stop_the_next() -> None:
     assert calls == [1, 2]
 
 
+async def test_a_state_arriving_during_an_edit_is_shown_after_it_without_another_event() -> None:
+    shown: list[int] = []
+    in_flight, release, second = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def edit(state: int) -> None:
+        if state == 1:
+            in_flight.set()
+            await release.wait()  # Discord is slow to answer
+        shown.append(state)
+        if state == 2:
+            second.set()
+
+    editor: ProgressEditor[int] = ProgressEditor(edit, 0.05)
+    await editor.update(1)
+    await asyncio.wait_for(in_flight.wait(), 5)
+    await editor.update(2)  # while the first edit is on its way
+    release.set()
+    await asyncio.wait_for(second.wait(), 5)  # no further update() call needed
+    assert shown == [1, 2]
+    await editor.close()
+
+
 class _Resp:
     status = 401
     reason = "Unauthorized"

@@ -135,3 +135,20 @@ async def test_tts_in_a_direct_message(harness: Harness) -> None:
     assert msg["attachments"][0]["filename"].endswith(".wav")
     (project,) = await h.jobs.history(str(h.alice))
     assert project.guild_id is None and project.channel_id == h.fake.dm_channels[h.alice]
+
+
+async def test_with_discord_latency_the_reply_reaches_the_stage_being_worked_on(
+        make_harness, engine) -> None:
+    # Discord answers in about 0.25 s; stages that change while an edit is on its way must
+    # still reach the reply, without waiting for a later event (there is none mid-synthesis).
+    gated = GatedEngine(engine)
+    h: Harness = await make_harness(gated)
+    h.fake.rest_latency_s = 0.25
+    ia = await h.fake.slash(h.guild, h.alice, "tts", {"text": "Slow network."})
+    # Held in synthesis: the newest state (generating, 30%) must be what the reply says.
+    msg = await ia.wait_original(
+        lambda m: _stage(m["content"]) == "Generating speech" and "30%" in m["content"],
+        within=10)
+    assert "Position in the queue" not in msg["content"]
+    gated.gate.set()
+    await ia.wait_original(lambda m: _stage(m["content"]) == "Done", within=WAIT_S)

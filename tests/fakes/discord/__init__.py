@@ -26,6 +26,9 @@ the body or the multipart `payload_json` and `files` the uploaded parts. Message
 live in `fake.messages[id]` (payload dicts, updated by edits); `fake.originals[token]` is the
 message id of an interaction's original response. `fake.override(method, path_regex, handler)`
 answers matching requests with `await handler(request, match)` (e.g. to inject errors).
+`fake.rest_latency_s` delays every REST answer (Discord's is about 0.25 s); a token added to
+`fake.expired_tokens` makes its webhook and callback calls answer 401 (50027), as Discord does
+15 minutes after the interaction.
 
 Gateway (`/gateway`, plain JSON text frames): HELLO, then IDENTIFY -> READY + one GUILD_CREATE per
 guild the shard owns; heartbeats are ACKed; RESUME -> RESUMED; REQUEST_GUILD_MEMBERS (8) ->

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -84,6 +85,10 @@ def record_middleware(fake: FakeDiscord) -> Any:
         request[REC] = rec
         fake.requests.append(rec)
         await fake.notify()
+        if fake.rest_latency_s:
+            await asyncio.sleep(fake.rest_latency_s)  # a slow network, not synchronisation
+        if fake.expired_tokens.intersection(path.split("/")):
+            return reply({"message": "Invalid Webhook Token", "code": 50027}, 401)
         webhookish = path.startswith(("/webhooks/", "/interactions/", "/attachments/"))
         if not webhookish and request.headers.get("Authorization") != f"Bot {fake.token}":
             return reply({"message": "401: Unauthorized", "code": 0}, 401)

@@ -100,6 +100,11 @@ class FakeDiscord:
         self.sessions: list[GatewaySession] = []
         self.op_hooks: dict[int, OpHook] = {}
         self.overrides: list[tuple[str, str, Callable[..., Any]]] = []
+        #: Seconds every REST request takes to be answered (Discord's is about 0.25 s).
+        self.rest_latency_s = 0.0
+        #: Interaction tokens that have expired (Discord's last 15 minutes): webhook calls
+        #: with them answer 401 Invalid Webhook Token.
+        self.expired_tokens: set[str] = set()
         #: Where VOICE_SERVER_UPDATE points the bot (host:port of a fake voice server).
         self.voice_endpoint = "127.0.0.1:1"
         self._changed = asyncio.Condition()
