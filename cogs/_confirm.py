@@ -7,11 +7,10 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.utils import escape_markdown
 
 from storage.models import TTSProject
 
-from ._common import NO_MENTIONS, authorised_project, excerpt
+from ._common import NO_MENTIONS, authorised_project, quote_text
 from .error_handler import report_error
 
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ log = logging.getLogger(__name__)
 def describe(project: TTSProject) -> str:
     """One line naming a project: its status, voice and text."""
     return (f"`{project.id.hex[:8]}` · {project.status} · `{project.voice}` · "
-            f"“{escape_markdown(excerpt(project.text, 60))}”")
+            f"“{quote_text(project.text, 60)}”")
 
 
 class ConfirmDelete(discord.ui.DynamicItem[discord.ui.Button[Any]],

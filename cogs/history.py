@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
-from discord.utils import escape_markdown
 
 from storage.models import TTSProject
 from tts_engine import LANGUAGES
 
-from ._common import NO_MENTIONS, excerpt
+from ._common import NO_MENTIONS, quote_text
 from .error_handler import report_error
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ def history_embed(projects: list[TTSProject], page: int, per_page: int) -> disco
         embed.add_field(
             name=f"{STATUS_EMOJI.get(project.status, '')} {project.status} · "
                  f"{project.progress}% · `{project.id.hex[:8]}`",
-            value=(f"“{escape_markdown(excerpt(project.text, 80))}”\n`{project.voice}` · "
+            value=(f"“{quote_text(project.text, 80)}”\n`{project.voice}` · "
                    f"{LANGUAGES.get(project.lang_code, project.lang_code)} · "
                    f"<t:{created}:R>{link}")[:1024],
             inline=False,

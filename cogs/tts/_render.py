@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 
 import discord
-from discord.utils import escape_markdown
 
 from bot.jobs import JobService, ProgressEvent, Stage
 from bot.progress import progress_bar
@@ -15,7 +14,7 @@ from storage.models import TTSProject
 from tts_engine import LANGUAGES
 from tts_engine.errors import TTSError
 
-from .._common import excerpt
+from .._common import quote_text
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ def _heading(stage: Stage, project: TTSProject) -> str:
 
 
 def _quote(project: TTSProject) -> str:
-    return "> " + escape_markdown(excerpt(project.text, 120))
+    return "> " + quote_text(project.text, 120)
 
 
 def progress_content(event: ProgressEvent, project: TTSProject) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import re
+import unicodedata
 
 import soundfile as sf
 
@@ -152,3 +153,16 @@ async def test_with_discord_latency_the_reply_reaches_the_stage_being_worked_on(
     assert "Position in the queue" not in msg["content"]
     gated.gate.set()
     await ia.wait_original(lambda m: _stage(m["content"]) == "Done", within=WAIT_S)
+
+
+async def test_the_public_reply_quotes_the_text_safely_and_readably(harness: Harness) -> None:
+    h = harness
+    text = "# Big news\x00 ring\x07 \x1b[31mred \u202eevil\u2066 ok"
+    _, msg = await _run_tts(h, {"text": text})
+    quote = next(line for line in msg["content"].splitlines() if line.startswith("> "))
+    # Invisible controls are shown as symbols, direction overrides dropped, no heading.
+    assert quote == "> \\# Big news␀ ring␇ ␛[31mred evil ok", quote
+    assert not any(unicodedata.category(c) == "Cc" for c in msg["content"].replace("\n", ""))
+    _, msg = await _run_tts(h, {"text": "1. first -# small"})
+    quote = next(line for line in msg["content"].splitlines() if line.startswith("> "))
+    assert quote == "> 1\\. first -# small", quote  # not a numbered list
