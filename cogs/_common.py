@@ -94,7 +94,7 @@ async def voice_choices(
     out = []
     for name in names:
         info = labels.get(name)
-        label = f"{name} — {info.label} ({LANGUAGES.get(info.lang, info.lang)})" if info else name
+        label = f"{name} — {info.label}" if info else name  # the label names the language
         out.append(app_commands.Choice(name=label[:100], value=name))
     return out
 

@@ -32,7 +32,8 @@ def voices_embed(voices: list[VoiceInfo], lang: str | None) -> discord.Embed:
     for code in LANGUAGES:
         if code not in groups:
             continue
-        lines = [f"`{v.name}` {v.label} ({v.gender})" for v in groups[code]]
+        # The label already says language and gender: "Emma (British English, female)".
+        lines = [f"`{v.name}` {v.label}" for v in groups[code]]
         value = "\n".join(lines)
         if len(value) > 1024:
             value = value[:1000].rsplit("\n", 1)[0] + "\n…"

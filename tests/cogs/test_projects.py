@@ -95,3 +95,12 @@ async def test_voices_lists_by_language(harness: Harness) -> None:
     embed = (await ia.response()).json["data"]["embeds"][0]
     (field,) = embed["fields"]
     assert field["name"] == "British English" and "bf_emma" in field["value"]
+    # Each voice is described once: name, language and gender, nothing repeated.
+    assert "`bf_emma` Emma (British English, female)\n" in field["value"] + "\n", field
+
+
+async def test_voice_autocomplete_labels_say_each_thing_once(harness: Harness) -> None:
+    h = harness
+    choices = await h.fake.autocomplete(h.guild, h.alice, "tts", {"text": "x", "voice": "bella"},
+                                        focused="voice")
+    assert choices[0]["name"] == "af_bella — Bella (American English, female)", choices[0]
