@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.errors import QueueFull
 from tts_engine.errors import TTSError
 
 if TYPE_CHECKING:
@@ -35,6 +36,9 @@ def unwrap(error: BaseException) -> BaseException:
 def user_message(error: BaseException, where: str = "command") -> str:
     """The sentence the user sees for `error`; logs unexpected ones with an id."""
     error = unwrap(error)
+    if isinstance(error, QueueFull) and error.per_user:
+        return (f"You already have {error.active} requests queued or running; the limit is "
+                f"{error.cap}. Wait for one to finish, or cancel one with `/delete`.")
     if isinstance(error, TTSError):
         return str(error)
     if isinstance(error, app_commands.MissingPermissions):

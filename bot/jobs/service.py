@@ -100,6 +100,11 @@ class JobService:
         await self.hub.publish(ProgressEvent.of(project, position))
         return SubmitResult(project, position)
 
+    async def check_caps(self, user_id: str) -> None:
+        """Raise `QueueFull` when `user_id` may not queue another job now (a cheap early check
+        for front doors; `submit` checks again, atomically)."""
+        await self._check_caps(user_id)
+
     async def _check_caps(self, user_id: str) -> None:
         mine, everyone = await queue.active_counts(user_id)
         if mine >= self.settings.per_user_cap:

@@ -62,8 +62,9 @@ class TTSCog(commands.Cog, name="TTS"):
             check_voice_language(voice, language)
         defaults = await resolve_defaults(interaction.user.id, interaction.guild_id, voice,
                                           speed, language)
-        # Checked before deferring so that mistakes get a private answer at once.
+        # Checked before deferring so that mistakes and a full queue get a private answer at once.
         self.bot.engine.validate(text, defaults.voice, defaults.lang, defaults.speed)
+        await self.bot.jobs.check_caps(str(interaction.user.id))
         callback = await interaction.response.defer(thinking=True)
         result = await self.bot.jobs.submit(JobRequest(
             user_id=str(interaction.user.id), text=text, voice=defaults.voice,

@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from bot.errors import QueueFull
 from tests.cogs.conftest import WAIT_S, GatedEngine, Harness
 from tts_engine import EngineConfig, TTSEngine
 from tts_engine.errors import (
@@ -57,18 +56,16 @@ async def test_engine_still_starting(make_harness, model_dir) -> None:
     assert await _private_answer(h, {"text": "hi"}) == str(EngineNotReady())
 
 
-async def test_queue_full_replaces_the_placeholder_with_a_private_note(
+async def test_a_full_queue_is_refused_privately_at_once_naming_delete(
         make_harness, engine) -> None:
     gated = GatedEngine(engine)
     h = await make_harness(gated, per_user_cap=1)
     first = await h.fake.slash(h.guild, h.alice, "tts", {"text": "one"})
     await first.wait_original(lambda m: "Generating" in m["content"], within=WAIT_S)
-    second = await h.fake.slash(h.guild, h.alice, "tts", {"text": "two"})
-    await h.fake.wait_until(lambda: bool(second.followups), WAIT_S)
-    note = second.followups[0].json
-    assert note["flags"] & EPHEMERAL
-    assert note["content"] == str(QueueFull(1, 1, per_user=True))
-    assert second.original is None  # the public "thinking…" placeholder was deleted
+    # The refusal is the first and only answer: no public "thinking…" shown, then deleted.
+    answer = await _private_answer(h, {"text": "two"})
+    assert "limit is 1" in answer and "`/delete`" in answer, answer
+    assert len(await h.jobs.history(str(h.alice))) == 1
     gated.gate.set()
     await first.wait_original(lambda m: "Done" in m["content"], within=WAIT_S)
 
