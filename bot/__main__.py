@@ -67,16 +67,45 @@ async def _start_servers(runtime: Runtime) -> list[Any]:
     return servers
 
 
+TOKEN_REJECTED = "Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN."
+
+
+async def check_token(token: str) -> str | None:
+    """Ask Discord who the token belongs to; the reason it cannot be used, or None.
+
+    Done before the database, the model and its warm-up start, so that a wrong token ends the
+    process at once with one line, instead of after a model load that cannot be interrupted.
+    """
+    import aiohttp
+    import discord
+
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    try:
+        await http.static_login(token.strip())
+    except discord.LoginFailure:
+        return TOKEN_REJECTED
+    except (OSError, aiohttp.ClientError, discord.HTTPException) as exc:
+        return f"cannot reach Discord: {exc}"
+    finally:
+        await http.close()
+    return None
+
+
 async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
     """Run the bot until `stop` is set, SIGTERM/SIGINT arrives, or the connection ends."""
     # Imported here so that a bad command line or a missing token fails without loading torch.
     import aiohttp
     import discord
 
+    assert settings.discord.token is not None
+    refusal = await check_token(settings.discord.token.get_secret_value())
+    if refusal is not None:
+        _fail(refusal)
+        return 1
+
     from bot.client import BotResources, create_bot
     from bot.runtime import Runtime
 
-    assert settings.discord.token is not None
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -89,7 +118,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
         try:
             await bot.login(settings.discord.token.get_secret_value())
         except discord.LoginFailure:
-            _fail("Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN.")
+            _fail(TOKEN_REJECTED)
             return 1
         except (OSError, aiohttp.ClientError) as exc:
             _fail(f"cannot reach Discord: {exc}")

@@ -62,6 +62,57 @@ async def test_rejected_token_is_one_line(fake: FakeDiscord, tmp_path: Path, mod
     assert len(err) == 1 and "rejected the bot token" in err[0]
 
 
+async def test_rejected_token_is_found_before_the_model_loads(
+        fake: FakeDiscord, tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from bot import runtime
+
+    started: list[object] = []
+    real_start = runtime.Runtime.start.__func__  # type: ignore[attr-defined]
+
+    async def start(cls: type, settings: Settings, **kw: object) -> object:
+        started.append(settings)
+        return await real_start(cls, settings, **kw)
+
+    monkeypatch.setattr(runtime.Runtime, "start", classmethod(start))
+    settings = _settings(tmp_path, model_dir, "bad-token")
+    settings.engine = EngineConfig(model_dir=model_dir, device="cpu", load="startup")
+    code = await asyncio.wait_for(run_bot(settings), 60)
+    assert code == 1
+    assert started == []  # no database, no model loading, no warm-up for a bot that can't log in
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "rejected the bot token" in err[0], err
+
+
+# `python -m bot` with discord.py pointed at the fake (the process cannot see the test's patch).
+_RUN_AGAINST = """
+import sys, discord.http
+discord.http.Route.BASE = sys.argv[1] + "/api/v10"
+from bot.__main__ import main
+sys.exit(main([]))
+"""
+
+
+async def test_rejected_token_process_exits_at_once_with_one_line(
+        fake: FakeDiscord, tmp_path: Path, model_dir: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[engine]\nmodel_dir = "{model_dir}"\ndevice = "cpu"\nload = "startup"\n'
+        f'[database]\nurl = "sqlite://{tmp_path}/bot.sqlite3"\n'
+        f'[storage]\nlocal_dir = "{tmp_path}/audio"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TTSBOT")}
+    env.update(DISCORD_TOKEN="bad-token", TTSBOT_CONFIG=str(config),
+               PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _RUN_AGAINST, fake.base_url, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, err = await asyncio.wait_for(proc.communicate(), 120)
+    assert proc.returncode == 1
+    lines = err.decode().strip().splitlines()
+    assert len(lines) == 1 and "rejected the bot token" in lines[0], lines
+    assert [r.path for r in fake.requests] == ["/users/@me"]  # nothing else was attempted
+
+
 async def test_runs_syncs_commands_and_stops_on_sigterm(
         fake: FakeDiscord, tmp_path: Path, model_dir: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:
