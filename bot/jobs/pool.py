@@ -29,6 +29,26 @@ def make_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+def worker_left(worker_id: str, own_id: str) -> bool:
+    """Whether `worker_id` is certainly gone: an earlier life of this process (same host and
+    pid, another start), or a process of this host that no longer exists. Workers elsewhere
+    are judged by their heartbeat instead."""
+    host, _, rest = worker_id.partition(":")
+    pid_text = rest.partition(":")[0]
+    if worker_id == own_id or host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # exists, owned by someone else
+        return False
+    return False
+
+
 class WorkerPool:
     """Runs `settings.workers` workers in this process against the shared queue."""
 

@@ -83,6 +83,7 @@ class TTSCog(commands.Cog, name="TTS"):
         self.tracker.follow(ReplyTarget(
             result.project.id, interaction.edit_original_response, interaction.user.id,
             interaction.guild_id, interaction.channel_id, interaction.filesize_limit,
+            message_id,
         ))
 
     @tts.autocomplete("voice")

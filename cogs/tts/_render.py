@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import discord
 
-from bot.jobs import JobService, ProgressEvent, Stage
+from bot.jobs import JobService, ProgressEvent, Stage, worker_left
 from bot.progress import progress_bar
-from storage.models import TTSProject
+from storage.models import ProjectStatus, TTSProject
 from tts_engine import LANGUAGES
 from tts_engine.errors import TTSError
 
@@ -32,8 +33,13 @@ STAGE_LABELS: dict[Stage, tuple[str, str]] = {
 }
 
 
-def _heading(stage: Stage, project: TTSProject) -> str:
-    emoji, label = STAGE_LABELS[stage]
+#: Not stages of the job, but what the reply says when its stage would mislead.
+RETRYING = ("🔁", "Retrying")
+WAITING_TO_RESUME = ("⏸️", "Waiting to resume")
+
+
+def _heading(stage: Stage | tuple[str, str], project: TTSProject) -> str:
+    emoji, label = STAGE_LABELS[stage] if isinstance(stage, Stage) else stage
     lang = LANGUAGES.get(project.lang_code, project.lang_code)
     return f"{emoji} **{label}** · voice `{project.voice}` · {lang}"
 
@@ -42,11 +48,50 @@ def _quote(project: TTSProject) -> str:
     return "> " + quote_text(project.text, 120)
 
 
-def progress_content(event: ProgressEvent, project: TTSProject) -> str:
-    """The reply while the job is queued or running: stage, bar, queue position."""
-    lines = [_heading(event.stage, project), _quote(project), f"`{progress_bar(event.progress)}`"]
+def stalled_after_s(heartbeat_s: float) -> float:
+    """How long a running job's heartbeat may be silent before its worker counts as gone."""
+    return max(2 * heartbeat_s, heartbeat_s + 2.0)
+
+
+def worker_gone(project: TTSProject, heartbeat_s: float, own_worker_id: str,
+                now: datetime | None = None) -> bool:
+    """Whether the row says processing but nobody is working on it (its worker stopped, e.g.
+    the bot restarted; the job goes back to the queue when its lease runs out)."""
+    if project.status != ProjectStatus.PROCESSING:
+        return False
+    if project.worker_id and worker_left(project.worker_id, own_worker_id):
+        return True
+    beat = project.heartbeat_at
+    if beat is None:
+        return True
+    if beat.tzinfo is None:
+        beat = beat.replace(tzinfo=UTC)
+    silent = ((now or datetime.now(UTC)) - beat).total_seconds()
+    return silent > stalled_after_s(heartbeat_s)
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ", 1)[0].rstrip(".")
+
+
+def progress_content(event: ProgressEvent, project: TTSProject, *, max_attempts: int = 1,
+                     worker_gone: bool = False) -> str:
+    """The reply while the job is queued or running: stage, bar, queue position, and why it
+    is waiting when it waits for a retry or for a worker to take it over."""
+    heading: Stage | tuple[str, str] = event.stage
+    note = None
+    if event.stage is Stage.QUEUED and event.error:
+        heading = RETRYING
+        note = (f"{_first_sentence(event.error)}. Trying again shortly (attempt "
+                f"{project.attempts + 1} of {max_attempts}).")
+    elif event.stage is not Stage.QUEUED and worker_gone:
+        heading = WAITING_TO_RESUME
+        note = "The bot stopped while making this; it carries on as soon as it can."
+    lines = [_heading(heading, project), _quote(project), f"`{progress_bar(event.progress)}`"]
     if event.stage is Stage.QUEUED and event.position:
         lines.append(f"Position in the queue: **{event.position}**")
+    if note:
+        lines.append(note)
     return "\n".join(lines)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -28,15 +28,15 @@ from ._render import (
     ended_content,
     pick_audio,
     progress_content,
+    stalled_after_s,
+    worker_gone,
 )
+from ._reply import EditFn, Reply
 
 if TYPE_CHECKING:
     from bot.client import TTSBot
 
 log = logging.getLogger(__name__)
-
-#: Edits the reply: `await edit(content=..., attachments=[...], view=..., allowed_mentions=...)`.
-EditFn = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class ReplyTarget:
     guild_id: int | None
     channel_id: int | None = None
     upload_limit: int = DEFAULT_UPLOAD_LIMIT
+    message_id: int | None = None
 
 
 class ProgressTracker:
@@ -78,7 +79,8 @@ class ProgressTracker:
                 self._application_id(), project.interaction_token, client=self.bot)
             edit = _edit_by_id(webhook, project.progress_message_id)
             self.follow(ReplyTarget(project.id, edit, int(project.user_id), project.guild_id,
-                                    project.progress_channel_id))
+                                    project.progress_channel_id,
+                                    message_id=project.progress_message_id))
             count += 1
         if count:
             log.info("following %d unfinished projects again after a restart", count)
@@ -97,12 +99,14 @@ class ProgressTracker:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _follow(self, target: ReplyTarget) -> None:
+        reply = Reply(self.bot, target.project_id, target.edit, target.channel_id,
+                      target.message_id)
         editor: ProgressEditor[ProgressEvent] = ProgressEditor(
-            lambda event: self._show(target, event),
+            lambda event: self._show(target, reply, event),
             self.bot.settings.discord.progress_edit_interval_s,
         )
         try:
-            async for event in self.bot.jobs.subscribe(target.project_id):
+            async for event in self._events(target.project_id):
                 if event.stage.final:
                     await editor.finish(event)
                     return
@@ -112,37 +116,64 @@ class ProgressTracker:
         finally:
             await editor.close()
 
-    async def _show(self, target: ReplyTarget, event: ProgressEvent) -> None:
+    async def _events(self, project_id: UUID) -> AsyncIterator[ProgressEvent]:
+        """The job's events; while it runs and nothing happens, its last event again from time
+        to time, so that a worker that went silent is noticed (the row does not change)."""
+        inbox: asyncio.Queue[ProgressEvent | None] = asyncio.Queue()
+        pump = asyncio.create_task(_pump(self.bot.jobs.subscribe(project_id), inbox))
+        recheck_s = stalled_after_s(self.bot.settings.jobs.heartbeat_s)
+        last: ProgressEvent | None = None
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(recheck_s):
+                        event = await inbox.get()
+                except TimeoutError:
+                    if last is not None and last.stage is not Stage.QUEUED:
+                        yield last
+                    continue
+                if event is None:
+                    return
+                last = event
+                yield event
+        finally:
+            pump.cancel()
+            await asyncio.gather(pump, return_exceptions=True)
+
+    async def _show(self, target: ReplyTarget, reply: Reply, event: ProgressEvent) -> None:
         project = await self.bot.jobs.get(target.project_id)
         if project is None:
-            await target.edit(content="🗑️ This project was deleted.", attachments=[], view=None,
-                              allowed_mentions=NO_MENTIONS)
+            await reply.edit(content="🗑️ This project was deleted.", attachments=[], view=None,
+                             allowed_mentions=NO_MENTIONS)
         elif event.stage is Stage.DONE:
-            await self._show_done(target, project)
+            await self._show_done(target, reply, project)
         elif event.stage.final:
-            await self._deliver(target, content=ended_content(event, project), view=None)
+            await self._deliver(target, reply, content=ended_content(event, project), view=None)
         else:
-            await target.edit(content=progress_content(event, project),
-                              allowed_mentions=NO_MENTIONS)
+            jobs = self.bot.settings.jobs
+            content = progress_content(event, project, max_attempts=jobs.max_attempts,
+                                       worker_gone=worker_gone(project, jobs.heartbeat_s,
+                                                               self.bot.jobs.worker_id))
+            if content != reply.content:
+                await reply.edit(content=content, allowed_mentions=NO_MENTIONS)
 
-    async def _show_done(self, target: ReplyTarget, project: TTSProject) -> None:
+    async def _show_done(self, target: ReplyTarget, reply: Reply, project: TTSProject) -> None:
         file = await pick_audio(self.bot.jobs, project, target.upload_limit)
         guild = self.bot.get_guild(target.guild_id) if target.guild_id else None
         member = guild.get_member(target.user_id) if guild else None
         view = result_view(self.bot, project.id.hex, show_play=in_voice(member))
-        await self._deliver(target, content=done_content(project, attached=file is not None),
+        await self._deliver(target, reply, content=done_content(project, attached=file is not None),
                             file=file, view=view)
         log.info("project %s delivered (%s)", project.id,
                  file.filename if file else "as a link")
 
-
-    async def _deliver(self, target: ReplyTarget, *, content: str, view: discord.ui.View | None,
-                       file: AudioFile | None = None) -> None:
-        """The final edit; if the reply can no longer be edited (the interaction token lasts 15
-        minutes), the result goes to the channel as a new message instead, so it is not lost."""
+    async def _deliver(self, target: ReplyTarget, reply: Reply, *, content: str,
+                       view: discord.ui.View | None, file: AudioFile | None = None) -> None:
+        """The final edit; if the reply can no longer be edited at all (deleted, or neither
+        its token nor its id works), the result goes to the channel as a new message."""
         try:
-            await target.edit(content=content, attachments=[file.to_file()] if file else [],
-                              view=view, allowed_mentions=NO_MENTIONS)
+            await reply.edit(content=content, attachments=[file.to_file()] if file else [],
+                             view=view, allowed_mentions=NO_MENTIONS)
             return
         except discord.HTTPException as exc:
             if exc.status not in (401, 403, 404) or target.channel_id is None:
@@ -152,6 +183,17 @@ class ProgressTracker:
         channel = self.bot.get_partial_messageable(target.channel_id)
         await channel.send(content=content, file=file.to_file() if file else discord.utils.MISSING,
                            view=view or discord.utils.MISSING, allowed_mentions=NO_MENTIONS)
+
+
+async def _pump(events: AsyncIterator[ProgressEvent],
+                inbox: asyncio.Queue[ProgressEvent | None]) -> None:
+    try:
+        async for event in events:
+            inbox.put_nowait(event)
+    except Exception:
+        log.exception("following a job's progress failed")
+    finally:
+        inbox.put_nowait(None)
 
 
 def _edit_by_id(webhook: discord.Webhook, message_id: int) -> EditFn:

@@ -108,7 +108,7 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def make_harness(database: str, tmp_path: Path, model_dir: Path, engine: TTSEngine,
                        fake_discord: FakeDiscord) -> AsyncIterator[Any]:
-    """`await make_harness(engine=..., **job_settings)` -> a connected `Harness`."""
+    """`await make_harness(engine, store=..., **job_settings)` -> a connected `Harness`."""
     harnesses: list[Harness] = []
     fake = fake_discord
     guild_id = next(iter(fake.guilds))
@@ -119,9 +119,9 @@ async def make_harness(database: str, tmp_path: Path, model_dir: Path, engine: T
     bob = int(fake.add_member(guild, "bob")["user"]["id"])
     carol = int(fake.add_member(guild, "carol", voice_channel_id=voice_id)["user"]["id"])
 
-    async def make(engine_: Any = None, **jobs: Any) -> Harness:
+    async def make(engine_: Any = None, *, store: Any = None, **jobs: Any) -> Harness:
         settings = bot_settings(model_dir, **jobs)
-        store = LocalAudioStore(tmp_path / "audio", "http://files.test")
+        store = store or LocalAudioStore(tmp_path / "audio", "http://files.test")
         service = JobService(engine_ or engine, store, settings.jobs, database,
                              engine_ready=_no_wait)
         await service.start()

@@ -67,15 +67,16 @@ async def test_delete_button_asks_then_removes_the_audio_from_the_reply(
     assert public["attachments"] == [] and public["components"] == []
 
 
-async def test_expired_reply_token_posts_the_result_in_the_channel(harness: Harness) -> None:
+async def test_a_reply_that_cannot_be_edited_gets_the_result_posted_in_the_channel(
+        harness: Harness) -> None:
     h = harness
 
-    async def expired(request: web.Request, match: re.Match[str]) -> web.Response:
-        return reply({"message": "Invalid Webhook Token", "code": 50027}, 401)
+    async def gone(request: web.Request, match: re.Match[str]) -> web.Response:
+        return reply({"message": "Unknown Message", "code": 10008}, 404)
 
     ia = await h.fake.slash(h.guild, h.alice, "tts", {"text": "Late delivery."})
     await ia.response()
-    h.fake.override("PATCH", r"/webhooks/.*", expired)
+    h.fake.override("PATCH", r"/webhooks/.*", gone)  # someone deleted the reply
     posted = await h.fake.wait_for_request(
         lambda r: r.method == "POST" and r.path == f"/channels/{h.guild.text_channel_id}/messages",
         within=WAIT_S)
