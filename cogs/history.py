@@ -9,10 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from storage.models import TTSProject
+from bot.errors import ProjectNotFound
+from storage.models import ProjectStatus, TTSProject
 from tts_engine import LANGUAGES
 
-from ._common import NO_MENTIONS, quote_text
+from ._audio import pick_audio, public_link
+from ._common import NO_MENTIONS, excerpt, quote_text
 from .error_handler import report_error
 
 if TYPE_CHECKING:
@@ -25,12 +27,14 @@ STATUS_EMOJI = {"pending": "⏳", "processing": "🎙️", "completed": "✅", "
 
 
 def history_embed(projects: list[TTSProject], page: int, per_page: int) -> discord.Embed:
-    """One page of projects: status, progress, voice, language, created, excerpt, link."""
+    """One page of projects: status, progress, voice, language, created, excerpt, and the link
+    where one can be opened from outside (the menu attaches the audio otherwise)."""
     embed = discord.Embed(title="Your text-to-speech projects", colour=discord.Colour.blurple())
     if not projects:
         embed.description = "Nothing here yet: try `/tts`." if page == 0 else "No more projects."
     for project in projects:
-        link = f" · [audio]({project.audio_url})" if project.audio_url else ""
+        url = public_link(project.audio_url)
+        link = f" · [audio]({url})" if url else ""
         created = int(project.created_at.timestamp())
         embed.add_field(
             name=f"{STATUS_EMOJI.get(project.status, '')} {project.status} · "
@@ -44,6 +48,34 @@ def history_embed(projects: list[TTSProject], page: int, per_page: int) -> disco
     return embed
 
 
+class AudioMenu(discord.ui.Select["HistoryView"]):
+    """Sends the audio of a finished project on the page, attached, to its owner only."""
+
+    def __init__(self, bot: TTSBot, projects: list[TTSProject]) -> None:
+        super().__init__(custom_id="history:audio", placeholder="Get the audio of…", options=[
+            discord.SelectOption(label=excerpt(p.text, 90) or p.id.hex[:8], value=p.id.hex,
+                                 description=f"{p.voice} · {p.duration_s or 0:.1f} s")
+            for p in projects
+        ])
+        self.bot = bot
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Attach the chosen project's audio to a private reply."""
+        project = await self.bot.jobs.get(self.values[0])
+        if project is None:
+            raise ProjectNotFound(self.values[0])
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        file = await pick_audio(self.bot.jobs, project, interaction.filesize_limit)
+        if file is None:
+            await interaction.followup.send(
+                "That audio is too large to attach here, and this bot publishes no download "
+                "links.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+            return
+        await interaction.followup.send(f"“{quote_text(project.text, 80)}”",
+                                        file=file.to_file(), ephemeral=True,
+                                        allowed_mentions=NO_MENTIONS)
+
+
 class HistoryView(discord.ui.View):
     """Previous / Next buttons over one user's history; only that user may press them."""
 
@@ -51,6 +83,7 @@ class HistoryView(discord.ui.View):
         super().__init__(timeout=600)
         self.bot, self.user_id, self.per_page = bot, user_id, per_page
         self.page = 0
+        self._audio_menu: AudioMenu | None = None
 
     async def load(self) -> discord.Embed:
         """Fetch the current page and set which buttons work."""
@@ -58,7 +91,14 @@ class HistoryView(discord.ui.View):
                                            offset=self.page * self.per_page)
         self.previous.disabled = self.page == 0
         self.next.disabled = len(rows) <= self.per_page
-        return history_embed(rows[: self.per_page], self.page, self.per_page)
+        page = rows[: self.per_page]
+        if self._audio_menu is not None:
+            self.remove_item(self._audio_menu)
+        done = [p for p in page if p.status == ProjectStatus.COMPLETED and p.storage_key]
+        self._audio_menu = AudioMenu(self.bot, done) if done else None
+        if self._audio_menu is not None:
+            self.add_item(self._audio_menu)
+        return history_embed(page, self.page, self.per_page)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """The history is private: only its owner pages through it."""

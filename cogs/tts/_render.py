@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import discord
-
-from bot.jobs import JobService, ProgressEvent, Stage, worker_left
+from bot.jobs import ProgressEvent, Stage, worker_left
 from bot.progress import progress_bar
 from storage.models import ProjectStatus, TTSProject
 from tts_engine import LANGUAGES
-from tts_engine.errors import TTSError
 
+from .._audio import public_link
 from .._common import quote_text
 
 log = logging.getLogger(__name__)
-
-#: Discord's upload limit for a server without boosts; used when the interaction's is unknown.
-DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 
 STAGE_LABELS: dict[Stage, tuple[str, str]] = {
     Stage.QUEUED: ("⏳", "Queued"),
@@ -102,37 +95,12 @@ def ended_content(event: ProgressEvent, project: TTSProject) -> str:
 
 
 def done_content(project: TTSProject, *, attached: bool) -> str:
-    """The reply of a finished job: duration and voice, and the link when not attached."""
+    """The reply of a finished job: duration and voice, and, when the audio is too large to
+    attach, a link if one can be opened from outside, else what to do instead."""
     lines = [f"{_heading(Stage.DONE, project)} · {project.duration_s or 0:.1f} s", _quote(project)]
-    if not attached and project.audio_url:
-        lines.append(f"Too large to attach here: [download the audio]({project.audio_url})")
+    if not attached:
+        link = public_link(project.audio_url)
+        lines.append(f"Too large to attach here: [download the audio]({link})" if link else
+                     "Too large to attach in this server, and this bot publishes no download "
+                     "links: try a shorter text.")
     return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class AudioFile:
-    """Audio to attach: a name and the bytes (a `discord.File` is single-use)."""
-
-    filename: str
-    data: bytes
-
-    def to_file(self) -> discord.File:
-        """A fresh `discord.File` for one upload."""
-        return discord.File(io.BytesIO(self.data), self.filename)
-
-
-async def pick_audio(jobs: JobService, project: TTSProject, limit: int) -> AudioFile | None:
-    """WAV when it fits the upload limit, else Ogg/Opus, else None (the caller links it)."""
-    stem = f"tts-{project.id.hex[:8]}"
-    try:
-        if project.size_bytes is None or project.size_bytes <= limit:
-            wav = await jobs.audio_bytes(project, "wav")
-            if len(wav) <= limit:
-                return AudioFile(f"{stem}.wav", wav)
-        ogg = await jobs.audio_bytes(project, "ogg")
-        if len(ogg) <= limit:
-            return AudioFile(f"{stem}.ogg", ogg)
-    except TTSError as exc:
-        log.warning("could not fetch the audio of %s to attach it: %s", project.id, exc)
-    return None
-

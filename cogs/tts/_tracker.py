@@ -19,14 +19,12 @@ from bot.jobs import ProgressEvent, Stage
 from bot.progress import ProgressEditor
 from storage.models import TTSProject
 
+from .._audio import DEFAULT_UPLOAD_LIMIT, AudioFile, pick_audio
 from .._common import NO_MENTIONS
 from ._buttons import in_voice, result_view
 from ._render import (
-    DEFAULT_UPLOAD_LIMIT,
-    AudioFile,
     done_content,
     ended_content,
-    pick_audio,
     progress_content,
     stalled_after_s,
     worker_gone,

@@ -42,8 +42,9 @@ data)` answers on that shard. `await fake.dispatch(event, data, guild_id=None)` 
 Interactions: `fake.slash(guild, user_id, "settings user", {...}, permissions=...,
 attachment_size_limit=...)` (`guild=None`: a DM, channel id in `fake.dm_channels[user_id]`),
 `fake.autocomplete(guild, user_id, "tts", {...}, focused="voice")`
-(returns the choices), `fake.click(guild, user_id, message_id, custom_id)`; each returns a
-`FakeInteraction` with `.callbacks`, `.edits`, `.followups`, `.original`, `await .response()`,
+(returns the choices), `fake.click(guild, user_id, message_id, custom_id)`,
+`fake.select(guild, user_id, message_id, custom_id, values)`; each returns a `FakeInteraction`
+with `.callbacks`, `.edits`, `.followups`, `.original`, `await .response()`,
 `await .wait_original(pred)`. Waiting: `await fake.wait_until(pred, within=10.0)`,
 `wait_for_request(pred)`, `wait_for_frame(op, pred)` (all re-checked on every change; no sleeps).
 Payload builders (users, members, channels, voice states, messages) live in `payloads`.

@@ -315,6 +315,15 @@ class FakeDiscord:
         assert reply.json is not None and reply.json["type"] == 8, reply.json
         return list(reply.json["data"]["choices"])
 
+    async def select(
+        self, guild: FakeGuild | None, user_id: int, message_id: int, custom_id: str,
+        values: list[str], **kw: Any,
+    ) -> FakeInteraction:
+        """Choose `values` in the string select menu `custom_id` on a stored message."""
+        data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        return await self.send_interaction(
+            guild, user_id, 3, data, message=self.messages[message_id], **kw)
+
     async def click(
         self, guild: FakeGuild | None, user_id: int, message_id: int, custom_id: str, **kw: Any
     ) -> FakeInteraction:
