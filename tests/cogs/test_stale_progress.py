@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
+from cogs.tts._render import worker_gone
 from storage.audio import LocalAudioStore, StoredAudio
 from storage.errors import StorageError
 from storage.models import ProjectStatus, TTSProject
@@ -79,3 +80,14 @@ async def test_after_the_token_expires_the_reply_itself_is_still_edited(
     assert channel_edits  # by channel and message id, as the bot's own message
     assert not [r for r in h.fake.requests if r.method == "POST" and r.path.startswith(
         "/channels/")]  # and no second message posted instead
+
+
+def test_a_worker_elsewhere_counts_as_gone_only_once_its_heartbeat_is_silent() -> None:
+    now = datetime.now(UTC)
+    project = TTSProject(status=ProjectStatus.PROCESSING, worker_id="other-host:7:abc123",
+                         heartbeat_at=now - timedelta(seconds=4))
+    assert not worker_gone(project, 5.0, "this-host:1:def456", now)  # beats every 5 s
+    project.heartbeat_at = now - timedelta(seconds=11)
+    assert worker_gone(project, 5.0, "this-host:1:def456", now)
+    project.status = ProjectStatus.PENDING
+    assert not worker_gone(project, 5.0, "this-host:1:def456", now)
