@@ -91,18 +91,28 @@ async def check_token(token: str) -> str | None:
     return None
 
 
-async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
-    """Run the bot until `stop` is set, SIGTERM/SIGINT arrives, or the connection ends."""
-    # Imported here so that a bad command line or a missing token fails without loading torch.
+async def _login(bot: discord.Client, token: str) -> str | None:
     import aiohttp
     import discord
 
+    try:
+        await bot.login(token)
+    except discord.LoginFailure:
+        return TOKEN_REJECTED
+    except (OSError, aiohttp.ClientError) as exc:
+        return f"cannot reach Discord: {exc}"
+    return None
+
+
+async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
+    """Run the bot until `stop` is set, SIGTERM/SIGINT arrives, or the connection ends."""
     assert settings.discord.token is not None
     refusal = await check_token(settings.discord.token.get_secret_value())
     if refusal is not None:
         _fail(refusal)
         return 1
 
+    # Imported only now so that a bad command line or token fails without loading torch.
     from bot.client import BotResources, create_bot
     from bot.runtime import Runtime
 
@@ -115,13 +125,9 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
     servers: list[Any] = []
     try:
         servers = await _start_servers(runtime)
-        try:
-            await bot.login(settings.discord.token.get_secret_value())
-        except discord.LoginFailure:
-            _fail(TOKEN_REJECTED)
-            return 1
-        except (OSError, aiohttp.ClientError) as exc:
-            _fail(f"cannot reach Discord: {exc}")
+        refusal = await _login(bot, settings.discord.token.get_secret_value())
+        if refusal is not None:  # the token was revoked meanwhile, or Discord went away
+            _fail(refusal)
             return 1
         engine_ready = runtime.starter.wait() if settings.engine.load == "startup" else None
         return await _serve(bot, stop, engine_ready)
