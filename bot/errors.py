@@ -79,7 +79,8 @@ class UploadFailed(TTSError):
     def __init__(self, attempts: int) -> None:
         self.attempts = attempts
         super().__init__(
-            f"The audio was generated but could not be stored after {attempts} attempts "
+            f"The audio was generated but could not be stored after {attempts} "
+            f"attempt{'s' if attempts != 1 else ''} "
             "(the storage service is unreachable). Please try again later."
         )
 
