@@ -46,7 +46,7 @@ async def test_after_a_restart_a_job_nobody_runs_is_not_shown_as_generating(
         heartbeat_at=datetime.now(UTC) - timedelta(seconds=0.5))
     seen = len(before.fake.requests)
 
-    after: Harness = await make_harness(lease_s=3.0)
+    after: Harness = await make_harness(lease_s=10.0)  # well after the first edit
     await ia.wait_original(lambda m: _stage(m["content"]) == "Done", within=WAIT_S)
     stages = [_stage(r.json["content"]) for r in after.fake.requests[seen:]
               if r.method == "PATCH" and r.json and r.json.get("content")]

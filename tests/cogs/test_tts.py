@@ -149,7 +149,7 @@ async def test_with_discord_latency_the_reply_reaches_the_stage_being_worked_on(
     # Held in synthesis: the newest state (generating, 30%) must be what the reply says.
     msg = await ia.wait_original(
         lambda m: _stage(m["content"]) == "Generating speech" and "30%" in m["content"],
-        within=10)
+        within=20)
     assert "Position in the queue" not in msg["content"]
     gated.gate.set()
     await ia.wait_original(lambda m: _stage(m["content"]) == "Done", within=WAIT_S)
