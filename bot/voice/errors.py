@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from tts_engine.errors import TTSError
 
+#: Said once in a server whose read-aloud can't work: Discord doesn't send the message text.
+CONTENT_INTENT_MISSING = (
+    "I can't read messages aloud here: this bot runs without Discord's message content "
+    "intent, so Discord doesn't send it what people write. /say and /tts still work. "
+    "Server managers: ask the bot's owner to enable the intent in the developer portal and "
+    "set `discord.message_content = true`.")
+
 
 class VoiceError(TTSError):
     """Root of the voice feature's errors."""
