@@ -150,9 +150,10 @@ class VoiceCog(commands.Cog):
             return
         # Taken before the first await, and asyncio.Lock wakes waiters first come, first served.
         lock = self._read_order[message.guild.id]
+        content = message.content  # as sent: a later edit changes the cached message
         try:
             async with lock:
-                await read_message(self.bot, self.manager, message)
+                await read_message(self.bot, self.manager, message, content)
         except Exception:  # a listener must not die on one bad message
             log.exception("reading message %s aloud failed", message.id)
 

@@ -120,18 +120,23 @@ async def _joined(manager: VoiceManager, item: Incoming) -> bool:
     return True
 
 
-async def read_message(bot: TTSBot, manager: VoiceManager, message: discord.Message) -> bool:
-    """Queue `message` for reading aloud if it should be; True when queued."""
+async def read_message(bot: TTSBot, manager: VoiceManager, message: discord.Message,
+                       content: str | None = None) -> bool:
+    """Queue `message` for reading aloud if it should be; True when queued. `content` is its
+    text as it arrived (discord.py edits the cached message in place; edits aren't re-read)."""
     guild = message.guild
     if guild is None or message.type not in READ_TYPES or message.author == guild.me:
         return False
-    author = guild.get_member(message.author.id) or message.author
+    # The message's own member data is the freshest (roles, nickname); the cache, else.
+    author = message.author if isinstance(message.author, discord.Member) else \
+        guild.get_member(message.author.id) or message.author
     settings = await GuildSettings.get_or_none(guild_id=guild.id)
     controls = ReadAloudControls.load(settings.readaloud if settings else None)
     if not _read_here(message, settings, manager, controls):
         log.debug("message %s: channel %s is not read aloud", message.id, message.channel.id)
         return False
-    item = Incoming(message, author, settings, controls, message.content)
+    item = Incoming(message, author, settings, controls,
+                    message.content if content is None else content)
     if await _status.content_missing(bot, manager, message):
         return False
     why = _refusal(item, bot.settings.voice.ignore_prefix, manager)
