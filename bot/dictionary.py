@@ -71,8 +71,8 @@ def _entry(row: DictionaryEntry) -> Entry:
 
 async def entries(owner: Owner) -> list[Entry]:
     """An owner's entries, alphabetically."""
-    rows = await DictionaryEntry.filter(scope=owner.scope, owner_id=owner.id).order_by("word")
-    return [_entry(r) for r in rows]
+    rows = await DictionaryEntry.filter(scope=owner.scope, owner_id=owner.id)
+    return sorted((_entry(r) for r in rows), key=lambda e: (e.word.lower(), e.word))
 
 
 async def speakable(text: str, user_id: int | str | None, guild_id: int | None = None) -> str:
