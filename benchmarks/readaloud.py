@@ -55,10 +55,17 @@ async def _trial(fake: Any, voice: Any, bot: Any, guild: Any, author: int, text:
                         guild_id=str(guild.id), member=member)
     sent = time.monotonic()
     await fake.dispatch("MESSAGE_CREATE", message, guild.id)
-    await voice.wait_until(lambda: _first_sound(voice.packets[start:]) is not None, WAIT_S)
-    first, sound = voice.packets[start], _first_sound(voice.packets[start:])
+
+    def fresh() -> list[Any]:
+        return [pk for pk in voice.packets[start:] if pk.received_at >= sent]
+
+    await voice.wait_until(lambda: _first_sound(fresh()) is not None, WAIT_S)
+    first, sound = fresh()[0], _first_sound(fresh())
     bot.voice_manager.player(guild.id).stop()  # the figure is taken
-    await voice.wait_until(lambda: any(pk.end_marker for pk in voice.packets[start:]), WAIT_S)
+    await voice.wait_until(lambda: any(pk.end_marker for pk in fresh()), WAIT_S)
+    # Let the stopped utterance's last frames drain before the next trial's clock starts
+    # (a benchmark, not a test: a pause is fine here).
+    await asyncio.sleep(1.0)
     return first.received_at - sent, sound.received_at - sent
 
 
