@@ -120,13 +120,21 @@ class VoiceManager:
         self.announcer.forget(guild.id)
         player = self.players.pop(guild.id, None)
         if player is not None:
-            self.voice_status.pop(player.voice_client.channel.id, None)
-        if player is not None:
+            await self._clear_status(player.voice_client.channel)
             await player.close()
         vc = guild.voice_client
         if vc is not None:
             await vc.disconnect(force=True)
         self._notify()
+
+    async def _clear_status(self, channel: Any) -> None:
+        """Remove the "Reading #channel" status the bot set, when leaving that channel."""
+        if self.voice_status.pop(channel.id, None) is None:
+            return
+        try:
+            await channel.edit(status=None)
+        except (discord.HTTPException, TypeError, RuntimeError, OSError) as exc:
+            log.info("could not clear the status of voice channel %s: %s", channel.id, exc)
 
     def _cleaned_up(self, vc: TrackedVoiceClient) -> None:
         """The voice client is gone for good: no zombie player may outlive it."""

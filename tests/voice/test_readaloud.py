@@ -169,3 +169,5 @@ async def test_the_voice_channel_status_shows_what_is_read(make_voice_harness: M
     await read_until(h, "same channel")
     puts = [r for r in h.fake.requests if r.path.endswith("/voice-status")]
     assert len(puts) == 1  # set once, not again for every message
+    await h.slash(h.alice, "leave")
+    assert h.fake.voice_statuses == {h.guild.voice_channel_id: None}  # cleared on leaving
