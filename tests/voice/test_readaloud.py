@@ -171,3 +171,29 @@ async def test_the_voice_channel_status_shows_what_is_read(make_voice_harness: M
     assert len(puts) == 1  # set once, not again for every message
     await h.slash(h.alice, "leave")
     assert h.fake.voice_statuses == {h.guild.voice_channel_id: None}  # cleared on leaving
+
+
+async def test_the_stage_audience_is_ignored_unless_the_server_says_otherwise(
+        make_voice_harness: MakeHarness, fake_discord: Any) -> None:
+    guild_id = next(iter(fake_discord.guilds))
+    guild_payload = fake_discord.guilds[guild_id]
+    stage_id, carol, dave = payloads.snowflake(), payloads.snowflake(), payloads.snowflake()
+    stage = payloads.voice_channel(stage_id, guild_id, "Stage", 3)
+    stage["type"] = 13
+    guild_payload["channels"].append(stage)
+    for uid, name, audience in ((carol, "carol", True), (dave, "dave", False)):
+        guild_payload["members"].append(payloads.member(payloads.user(uid, name)))
+        state = payloads.voice_state(guild_id, stage_id, uid)
+        state["suppress"] = audience
+        guild_payload["voice_states"].append(state)
+    h = await make_voice_harness()
+    await GuildSettings.create(guild_id=h.guild.id, announce_names=False)
+    guild = h.bot.get_guild(h.guild.id)
+    assert guild is not None
+    await h.manager.join(guild.get_channel(stage_id))  # type: ignore[arg-type]
+    await h.message(carol, "from the audience", name="carol", channel_id=stage_id)
+    await h.message(dave, "from the stage", name="dave", channel_id=stage_id)
+    assert await read_until(h, "from the stage") == ["from the stage"]
+    assert "Stage audience ignored: off" in await configure(h, ignore_audience=False)
+    await h.message(carol, "audience again", name="carol", channel_id=stage_id)
+    assert (await read_until(h, "audience again"))[-1] == "audience again"
