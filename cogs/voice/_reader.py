@@ -101,7 +101,10 @@ async def _text(bot: TTSBot, manager: VoiceManager, item: Incoming, speed: float
             "_", " ")
         opening = _render.opening(message, name, item.controls)
         said = manager.announcer.prefix(guild.id, item.author.id, name, opening)
-        text = (opening if message.type is discord.MessageType.reply else said) + text
+        # A reply or a forward is always introduced: without it the words make no sense.
+        ordinary = message.type is not discord.MessageType.reply and \
+            _render.forwarded(message) is None
+        text = (said if ordinary else opening) + text
     return await speakable(text, item.author.id, guild.id)
 
 
