@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot import dictionary
 from tests.api.conftest import ALICE, BOB, Api
 from tts_engine import TTSEngine
 
@@ -59,3 +60,15 @@ async def test_the_api_speaks_with_the_callers_dictionary(api: Api, api_engine: 
     async with api.session.post(api.url("/v1/audio/speech"), json=body, headers=ALICE) as r:
         assert r.status == 200
     assert any("kˈOkᵊɹO" in p for p in heard)  # the phonemes as written, NFKC or not
+
+
+async def test_a_full_dictionary_refuses_more(api: Api) -> None:
+    owner = dictionary.Owner.user("alice")
+    for n in range(dictionary.MAX_USER_ENTRIES):
+        await dictionary.put(owner, f"w{n}", "x")
+    async with api.session.put(api.url(f"{DICT}/one-more"), json={"replacement": "no"},
+                               headers=ALICE) as r:
+        assert r.status == 409 and "full (100 entries)" in (await r.json())["detail"]
+    async with api.session.put(api.url(f"{DICT}/w1"), json={"replacement": "yes"},
+                               headers=ALICE) as r:
+        assert r.status == 200  # replacing an entry is always possible
