@@ -41,6 +41,19 @@ class EntryNotFound(DictionaryError):
         super().__init__(f"There is no entry for {word!r}.")
 
 
+class ServerOnly(InvalidRequest):
+    def __init__(self) -> None:
+        super().__init__("A server dictionary can only be changed in that server.")
+
+
+class ManageServerNeeded(TTSError):
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You need the Manage Server permission to change the server's dictionary.")
+
+
 @dataclass(frozen=True)
 class Owner:
     """Whose dictionary: a user (Discord user or API key user) or a server."""

@@ -14,27 +14,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import dictionary
-from bot.dictionary import Owner
+from bot.dictionary import ManageServerNeeded, Owner, ServerOnly
 from cogs._common import NO_MENTIONS
-from tts_engine.errors import InvalidRequest, TTSError
 
 if TYPE_CHECKING:
     from bot.client import TTSBot
 
 Scope = Literal["me", "server"]
-
-
-class ServerOnly(InvalidRequest):
-    def __init__(self) -> None:
-        super().__init__("A server dictionary can only be changed in that server.")
-
-
-class ManageServerNeeded(TTSError):
-    status = 403
-
-    def __init__(self) -> None:
-        super().__init__(
-            "You need the Manage Server permission to change the server's dictionary.")
 
 
 def _owner(interaction: discord.Interaction, scope: Scope, *, changing: bool) -> Owner:

@@ -55,3 +55,18 @@ class ConnectFailed(VoiceError):
     def __init__(self, channel: str, reason: str) -> None:
         super().__init__(f"I couldn't join {channel} ({reason}). Check that I may connect and "
                          "speak there, then try again.")
+
+
+#: The longest /nickname.
+MAX_SPOKEN_NAME_CHARS = 32
+
+
+class NicknameNotAllowed(VoiceError):
+    def __init__(self) -> None:
+        super().__init__("You need the Manage Nicknames permission to set someone else's "
+                         "spoken name.")
+
+
+class NicknameTooLong(VoiceError):
+    def __init__(self) -> None:
+        super().__init__(f"A spoken name can be at most {MAX_SPOKEN_NAME_CHARS} characters long.")

@@ -5,24 +5,12 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.voice.errors import VoiceError
+from bot.voice.errors import MAX_SPOKEN_NAME_CHARS, NicknameNotAllowed, NicknameTooLong
 from cogs._common import NO_MENTIONS
 from storage.models import SpokenName
 
-MAX_NAME_CHARS = 32
 #: Words that remove a spoken name (read-aloud goes back to the member's Discord name).
 RESET_WORDS = frozenset({"reset", "off", "none", "-"})
-
-
-class NicknameNotAllowed(VoiceError):
-    def __init__(self) -> None:
-        super().__init__("You need the Manage Nicknames permission to set someone else's "
-                         "spoken name.")
-
-
-class NicknameTooLong(VoiceError):
-    def __init__(self) -> None:
-        super().__init__(f"A spoken name can be at most {MAX_NAME_CHARS} characters long.")
 
 
 async def set_spoken_name(guild_id: int, user_id: int, name: str | None) -> str | None:
@@ -31,7 +19,7 @@ async def set_spoken_name(guild_id: int, user_id: int, name: str | None) -> str 
         await SpokenName.filter(guild_id=guild_id, user_id=user_id).delete()
         return None
     name = " ".join(name.split())
-    if len(name) > MAX_NAME_CHARS:
+    if len(name) > MAX_SPOKEN_NAME_CHARS:
         raise NicknameTooLong()
     await SpokenName.update_or_create(defaults={"name": name}, guild_id=guild_id,
                                       user_id=user_id)
