@@ -11,10 +11,11 @@ import numpy as np
 from aiohttp import web
 
 from api._encode import CONTENT_TYPES, StreamEncoder
-from api._keys import CONTEXT
+from api._keys import CONTEXT, USER_ID
 from api._parse import read_body
 from api._voices import aliases, resolve_voice
 from api.schemas import SpeechRequest, Voice, VoiceList
+from bot.dictionary import speakable
 from tts_engine import LANGUAGES, TTSEngine
 from tts_engine import SpeechRequest as EngineRequest
 from tts_engine import audio as engine_audio
@@ -100,7 +101,8 @@ async def speech(request: web.Request) -> web.StreamResponse:
     body = await read_body(request, SpeechRequest)
     installed = {v.name for v in ctx.engine.voices()}
     voice = resolve_voice(body.voice, installed, ctx.settings.engine.default_voice)
-    req = ctx.engine.validate(body.input, voice, body.lang_code, body.speed)
+    text = await speakable(body.input, request.get(USER_ID))
+    req = ctx.engine.validate(text, voice, body.lang_code, body.speed)
     if not body.stream:
         return await _whole(ctx.engine, req, body.response_format)
     return await _stream(request, ctx.engine, req, body.response_format)

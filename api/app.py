@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api import _routes_misc, _routes_openai, _routes_tts
+from api import _routes_dictionary, _routes_misc, _routes_openai, _routes_tts
 from api._auth import KeyRing, RateLimiter, auth_middleware
 from api._context import ApiContext
 from api._keys import CONTEXT
@@ -27,4 +27,5 @@ def create_app(ctx: ApiContext, limiter: RateLimiter | None = None) -> web.Appli
     app.add_routes(_routes_tts.routes)
     app.add_routes(_routes_openai.routes)
     app.add_routes(_routes_misc.routes)
+    app.add_routes(_routes_dictionary.routes)
     return app

@@ -11,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 
 from api import schemas
 from api._encode import CONTENT_TYPES, FILE_TYPES
+from api._routes_dictionary import EntryBody
 
 _REF = "#/components/schemas/{model}"
 _REQUESTS = (schemas.GenerateRequest, schemas.SpeechRequest)
@@ -23,6 +24,7 @@ _WHY = {
     401: "Missing or unknown API key.",
     403: "The user_id is not the key's user.",
     404: "No such project, voice or file (or not yours).",
+    409: "The dictionary is full.",
     413: "The body or text is too long.",
     422: "A field is missing, of the wrong type, or out of range.",
     429: "Rate limit exceeded; see Retry-After.",
@@ -83,9 +85,31 @@ def _binary(types: Iterable[str]) -> dict[str, Any]:
     return {"content": {ctype: binary for ctype in sorted(set(types))}}
 
 
+def _dictionary_paths(secured: bool) -> dict[str, Any]:
+    """The caller's pronunciation dictionary (`api._routes_dictionary`)."""
+    word = [{"name": "word", "in": "path", "required": True, "schema": {"type": "string"}}]
+    entry = {"description": "The entry.",
+             "content": {"application/json": {"schema": {"type": "object"}}}}
+    body = {"required": True, "content": {"application/json": {
+        "schema": EntryBody.model_json_schema()}}}
+    return {
+        "/api/v1/dictionary": {"get": _op(
+            "The caller's pronunciation dictionary",
+            {"200": {**entry, "description": "The entries."}, **_errors(403, 422)}, secured)},
+        "/api/v1/dictionary/{word}": {
+            "put": _op("Add or replace an entry (text, or /phonemes/)",
+                       {"200": entry, "201": entry, **_errors(400, 403, 409, 422)}, secured,
+                       parameters=word, requestBody=body),
+            "delete": _op("Remove an entry", {"204": {"description": "Removed."},
+                                              **_errors(403, 404)}, secured, parameters=word),
+        },
+    }
+
+
 def _paths(secured: bool) -> dict[str, Any]:
     speech, stored = _binary(CONTENT_TYPES.values()), _binary(FILE_TYPES.values())
     return {
+        **_dictionary_paths(secured),
         "/api/v1/tts/generate": {"post": _op(
             "Queue a TTS project", {"202": _json("Accepted", "Queued."),
                                     **_errors(400, 403, 404, 413, 422, 503)},

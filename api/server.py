@@ -80,7 +80,8 @@ async def start_api(runtime: Runtime) -> ApiServer:
 async def start_wyoming(runtime: Runtime) -> WyomingServer:
     """Serve the Wyoming TTS server of a started runtime on settings.wyoming.uri."""
     server = WyomingServer(
-        runtime.settings.wyoming.uri, runtime.engine, runtime.settings.engine.default_voice
+        runtime.settings.wyoming.uri, runtime.engine, runtime.settings.engine.default_voice,
+        runtime.settings.wyoming.dictionary_user,
     )
     await server.start()
     return server

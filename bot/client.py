@@ -28,19 +28,21 @@ EXTENSIONS = (
     "cogs.delete",
     "cogs.voices",
     "cogs.settings",
+    "cogs.dictionary",
 )
 #: Loaded when present: features that live in their own packages.
 OPTIONAL_EXTENSIONS = ("cogs.voice",)
 
 
-def bot_intents() -> discord.Intents:
+def bot_intents(message_content: bool = True) -> discord.Intents:
     """What the features need: guilds, voice states, and guild messages with their text
-    (reading a channel aloud). `message_content` must be enabled in the developer portal."""
+    (reading a channel aloud). `message_content` must be enabled in the developer portal;
+    without it (`discord.message_content = false`) everything but read-aloud works."""
     intents = discord.Intents.none()
     intents.guilds = True
     intents.voice_states = True
     intents.guild_messages = True
-    intents.message_content = True
+    intents.message_content = message_content
     return intents
 
 
@@ -59,7 +61,7 @@ class TTSBot(commands.Bot):
     def __init__(
         self, resources: BotResources, *, sync_commands: bool = True, **options: Any
     ) -> None:
-        options.setdefault("intents", bot_intents())
+        options.setdefault("intents", bot_intents(resources.settings.discord.message_content))
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
         self.settings = resources.settings

@@ -34,6 +34,8 @@ class DiscordSettings(BaseModel):
     shard_count: int | None = None
     # Seconds between edits of one progress message (Discord allows ~5 per 5 s per message).
     progress_edit_interval_s: float = Field(default=1.0, ge=0.2)
+    # The privileged message content intent (read-aloud needs it; the rest of the bot does not).
+    message_content: bool = True
 
 
 class DatabaseSettings(BaseModel):
@@ -104,6 +106,8 @@ class WyomingSettings(BaseModel):
 
     enabled: bool = False
     uri: str = "tcp://127.0.0.1:10200"
+    # Whose pronunciation dictionary Wyoming applies (a user id, as in `api.keys`); none if unset.
+    dictionary_user: str | None = None
 
 
 class Settings(BaseSettings):

@@ -121,7 +121,48 @@ class GuildSettings(Model):
     read_channel_ids: fields.Field[list[int]] = fields.JSONField(default=list)
     auto_join = fields.BooleanField(default=False)
     announce_names = fields.BooleanField(default=True)
+    # The read-aloud controls (who is read and how), validated by `bot.voice.controls`.
+    readaloud: fields.Field[dict[str, object]] = fields.JSONField(default=dict)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "guild_settings"
+
+
+class DictionaryScope(StrEnum):
+    """Whose pronunciation dictionary an entry belongs to."""
+
+    USER = "user"
+    GUILD = "guild"
+
+
+class DictionaryEntry(Model):
+    """One pronunciation-dictionary entry of a user or a server (`tts_engine.dictionary`)."""
+
+    id = fields.IntField(primary_key=True)
+    scope = fields.CharEnumField(DictionaryScope, max_length=8)
+    # A user id (also an API key's user) or a guild id, as text.
+    owner_id = fields.CharField(max_length=64)
+    word = fields.CharField(max_length=64)
+    replacement = fields.CharField(max_length=256)
+    case_sensitive = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "dictionary_entries"
+        unique_together = (("scope", "owner_id", "word"),)
+        indexes = (("scope", "owner_id"),)
+
+
+class SpokenName(Model):
+    """How read-aloud says a member's name in one server (/nickname)."""
+
+    id = fields.IntField(primary_key=True)
+    guild_id = fields.BigIntField()
+    user_id = fields.BigIntField()
+    name = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "spoken_names"
+        unique_together = (("guild_id", "user_id"),)

@@ -19,9 +19,10 @@ log = logging.getLogger(__name__)
 class WyomingServer:
     """Listens on a `tcp://host:port` or `unix:///path` URI; one handler task per client."""
 
-    def __init__(self, uri: str, engine: TTSEngine, default_voice: str) -> None:
+    def __init__(self, uri: str, engine: TTSEngine, default_voice: str,
+                 dictionary_user: str | None = None) -> None:
         self.uri = uri
-        self._factory = partial(KokoroEventHandler, engine, default_voice)
+        self._factory = partial(KokoroEventHandler, engine, default_voice, dictionary_user)
         self._server: asyncio.Server | None = None
         self._handlers: dict[asyncio.Task[None], KokoroEventHandler] = {}
 

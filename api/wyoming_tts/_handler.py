@@ -25,6 +25,7 @@ from api._encode import pcm16
 from api._voices import resolve_voice
 from api.wyoming_tts._info import build_info, lang_for_tag
 from api.wyoming_tts._sentences import SentenceSplitter
+from bot.dictionary import speakable
 from tts_engine import SpeechRequest, TTSEngine
 from tts_engine.audio import SAMPLE_RATE
 from tts_engine.errors import TTSError
@@ -40,11 +41,14 @@ class KokoroEventHandler(AsyncEventHandler):
     """Serves one client; streamed text is spoken sentence by sentence as it arrives."""
 
     def __init__(
-        self, engine: TTSEngine, default_voice: str, *args: Any, **kwargs: Any
+        self, engine: TTSEngine, default_voice: str, dictionary_user: str | None, *args: Any,
+        **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.engine = engine
         self.default_voice = default_voice
+        #: Whose pronunciation dictionary applies (`wyoming.dictionary_user`).
+        self.dictionary_user = dictionary_user
         self._streaming = False
         self._voice: SynthesizeVoice | None = None
         self._splitter = SentenceSplitter()
@@ -104,7 +108,7 @@ class KokoroEventHandler(AsyncEventHandler):
 
     async def _speak(self, text: str, voice: SynthesizeVoice | None) -> None:
         """audio-start, the audio chunks as the engine yields them, audio-stop."""
-        request = self._request(text, voice)
+        request = self._request(await speakable(text, self.dictionary_user), voice)
         cancel = threading.Event()
         chunks = self.engine.stream(request, cancel)
         try:

@@ -13,6 +13,7 @@ from uuid import UUID
 import soundfile as sf
 from tortoise.transactions import in_transaction
 
+from bot import dictionary
 from bot.errors import (
     AlreadyFinished,
     AudioNotReady,
@@ -78,7 +79,8 @@ class JobService:
     async def submit(self, req: JobRequest) -> SubmitResult:
         """Validate, check the queue caps, and queue a `pending` project."""
         speed = 1.0 if req.speed is None else req.speed
-        valid = self.engine.validate(req.text, req.voice, req.lang, speed)
+        text = await dictionary.speakable(req.text, req.user_id, req.guild_id)
+        valid = self.engine.validate(text, req.voice, req.lang, speed)
         fields: dict[str, Any] = dict(
             user_id=str(req.user_id), text=valid.text, voice=valid.voice, speed=valid.speed,
             lang_code=valid.lang, source=req.source, guild_id=req.guild_id,

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from tts_engine.errors import TTSError
 
+#: Said once in a server whose read-aloud can't work: Discord doesn't send the message text.
+CONTENT_INTENT_MISSING = (
+    "I can't read messages aloud here: this bot runs without Discord's message content "
+    "intent, so Discord doesn't send it what people write. /say and /tts still work. "
+    "Server managers: ask the bot's owner to enable the intent in the developer portal and "
+    "set `discord.message_content = true`.")
+
 
 class VoiceError(TTSError):
     """Root of the voice feature's errors."""
@@ -48,3 +55,18 @@ class ConnectFailed(VoiceError):
     def __init__(self, channel: str, reason: str) -> None:
         super().__init__(f"I couldn't join {channel} ({reason}). Check that I may connect and "
                          "speak there, then try again.")
+
+
+#: The longest /nickname.
+MAX_SPOKEN_NAME_CHARS = 32
+
+
+class NicknameNotAllowed(VoiceError):
+    def __init__(self) -> None:
+        super().__init__("You need the Manage Nicknames permission to set someone else's "
+                         "spoken name.")
+
+
+class NicknameTooLong(VoiceError):
+    def __init__(self) -> None:
+        super().__init__(f"A spoken name can be at most {MAX_SPOKEN_NAME_CHARS} characters long.")

@@ -58,6 +58,10 @@ class VoiceManager:
         self._leave_timers: dict[int, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()
+        #: Servers already told that read-aloud lacks the message content intent.
+        self.content_notices: set[int] = set()
+        #: Voice channel id -> the status the bot last set there ("Reading #general").
+        self.voice_status: dict[int, str] = {}
 
     def _notify(self) -> None:
         self._changed.set()
@@ -116,11 +120,21 @@ class VoiceManager:
         self.announcer.forget(guild.id)
         player = self.players.pop(guild.id, None)
         if player is not None:
+            await self._clear_status(player.voice_client.channel)
             await player.close()
         vc = guild.voice_client
         if vc is not None:
             await vc.disconnect(force=True)
         self._notify()
+
+    async def _clear_status(self, channel: Any) -> None:
+        """Remove the "Reading #channel" status the bot set, when leaving that channel."""
+        if self.voice_status.pop(channel.id, None) is None:
+            return
+        try:
+            await channel.edit(status=None)
+        except (discord.HTTPException, TypeError, RuntimeError, OSError) as exc:
+            log.info("could not clear the status of voice channel %s: %s", channel.id, exc)
 
     def _cleaned_up(self, vc: TrackedVoiceClient) -> None:
         """The voice client is gone for good: no zombie player may outlive it."""
@@ -201,12 +215,13 @@ class VoiceManager:
             raise NotInVoice()
         return await self.join(wanted)
 
-    def enqueue(self, guild_id: int, request: SpeechRequest, label: str = "") -> Utterance:
+    def enqueue(self, guild_id: int, request: SpeechRequest, label: str = "", *,
+                priority: bool = False) -> Utterance:
         """Queue a validated request on the server's player; `NotConnected` when none."""
         player = self.player(guild_id)
         if player is None:
             raise NotConnected()
-        return player.enqueue(request, label)
+        return player.enqueue(request, label, priority=priority)
 
     async def say(self, guild: discord.Guild, member: discord.Member | None,
                   request: SpeechRequest, label: str = "") -> tuple[Utterance, int]:

@@ -57,6 +57,8 @@ class Utterance:
     #: time.monotonic() when playback started (first frame handed to discord.py).
     started_at: float | None = None
     error: BaseException | None = None
+    #: Jumps ahead of ordinary utterances in the queue (the server's priority role).
+    priority: bool = False
 
 
 class GuildPlayer:
@@ -92,12 +94,18 @@ class GuildPlayer:
         return self._runner is not None and not self._runner.done()
 
     # --- the queue -------------------------------------------------------------------------
-    def enqueue(self, request: SpeechRequest, label: str = "") -> Utterance:
-        """Queue `request`; `VoiceQueueFull` beyond `voice.queue_limit`."""
+    def enqueue(self, request: SpeechRequest, label: str = "", *,
+                priority: bool = False) -> Utterance:
+        """Queue `request` (a priority one after the other priority ones but ahead of the
+        rest); `VoiceQueueFull` beyond `voice.queue_limit`."""
         if len(self.queue) >= self.settings.queue_limit:
             raise VoiceQueueFull(self.settings.queue_limit)
-        utterance = Utterance(request, label)
-        self.queue.append(utterance)
+        utterance = Utterance(request, label, priority=priority)
+        if priority:
+            ahead = sum(1 for u in self.queue if u.priority)
+            self.queue.insert(ahead, utterance)
+        else:
+            self.queue.append(utterance)
         self._maybe_prefetch()
         self._wakeup.set()
         return utterance
@@ -116,12 +124,16 @@ class GuildPlayer:
         self.voice_client.stop()
         return True
 
-    def stop(self) -> int:
-        """Clear the queue and stop the current utterance; returns how many were dropped."""
+    def clear(self) -> int:
+        """Drop every queued utterance (the current one plays on); returns how many."""
         dropped = len(self.queue)
         while self.queue:
             self._cancel(self.queue.popleft())
-        return dropped + self.skip()
+        return dropped
+
+    def stop(self) -> int:
+        """Clear the queue and stop the current utterance; returns how many were dropped."""
+        return self.clear() + self.skip()
 
     async def close(self) -> None:
         """Stop everything and end the loop (the voice client is left to the caller)."""

@@ -1,8 +1,9 @@
 """Turning a Discord message into something worth saying aloud (pure functions).
 
-Links become "a link", custom emoji their name, mentions the display name (the bot only
-speaks, it never pings), code blocks "a code block"; spoilers are skipped and long messages are
-cut with "and so on".
+Links become "a link", custom and unicode emoji their name (or nothing), mentions the display
+name (the bot only speaks, it never pings), code blocks "a code block"; spoilers are skipped,
+runs of one character are collapsed ("soooooo"), and long messages are cut with "and so on".
+Attachments and stickers are described by kind.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 import time
 from collections.abc import Callable
 from typing import Literal
+
+import emoji as emoji_names
 
 MentionKind = Literal["user", "role", "channel"]
 #: Looks up a display name for a mention; None when unknown.
@@ -32,6 +35,9 @@ _MARKUP = re.compile(r"(\*\*|__|~~|\*|(?<!\w)_(?=\w)|(?<=\w)_(?!\w))")
 _HEADING = re.compile(r"^\s{0,3}(?:#{1,3}|-#)\s+", re.MULTILINE)
 _QUOTE = re.compile(r"^>>?>?\s?", re.MULTILINE)
 _SPACES = re.compile(r"\s+")
+_REPEATS = re.compile(r"(\S)\1+")
+#: Emoji read by name, or skipped.
+EmojiMode = Literal["name", "skip"]
 AND_SO_ON = "and so on"
 
 
@@ -61,14 +67,34 @@ def cut(text: str, max_chars: int) -> str:
     return f"{head.rstrip(' ,;:.-')}, {AND_SO_ON}."
 
 
-def clean_text(text: str, lookup: NameLookup, max_chars: int) -> str:
+def collapse_repeats(text: str, limit: int) -> str:
+    """Runs of one character longer than `limit` cut to `limit` ("soooooo" -> "sooo")."""
+    if limit <= 0:
+        return text
+    return _REPEATS.sub(lambda m: m[0] if len(m[0]) <= limit else m[1] * limit, text)
+
+
+def unicode_emoji(text: str, mode: EmojiMode) -> str:
+    """Unicode emoji as their English names (":red_heart:" -> "red heart"), or removed."""
+    def name(chars: str, data: dict[str, str]) -> str:
+        if mode == "skip":
+            return " "
+        return " " + data.get("en", "").strip(":").replace("_", " ") + " "
+    return str(emoji_names.replace_emoji(text, replace=name))
+
+
+def clean_text(text: str, lookup: NameLookup, max_chars: int, *, emoji: EmojiMode = "name",
+               repeat_limit: int = 0) -> str:
     """The speakable form of a message; empty when nothing in it is worth saying."""
     text = _CODE_BLOCK.sub(" a code block ", text)
     text = _SPOILER.sub(" ", text)
     text = _INLINE_CODE.sub(r"\1", text)
     text = _MASKED_LINK.sub(r"\1", text)
     text = _LINK.sub(" a link ", text)
-    text = _CUSTOM_EMOJI.sub(lambda m: f" {m[1].replace('_', ' ')} ", text)
+    text = _CUSTOM_EMOJI.sub(
+        lambda m: " " if emoji == "skip" else f" {m[1].replace('_', ' ')} ", text)
+    text = unicode_emoji(text, emoji)
+    text = collapse_repeats(text, repeat_limit)
     text = replace_mentions(text, lookup)
     text = _HEADING.sub("", text)
     text = _QUOTE.sub("", text)
@@ -76,6 +102,34 @@ def clean_text(text: str, lookup: NameLookup, max_chars: int) -> str:
     text = _SPACES.sub(" ", text).strip()
     text = re.sub(r"\s+([,.!?;:])", r"\1", text)
     return cut(text, max_chars) if text else ""
+
+
+_KINDS = (("image/", "an image", "images"), ("video/", "a video", "videos"),
+          ("audio/", "an audio file", "audio files"))
+
+
+def _kind(content_type: str | None) -> tuple[str, str]:
+    for prefix, one, many in _KINDS:
+        if (content_type or "").startswith(prefix):
+            return one, many
+    return "a file", "files"
+
+
+def describe_attachments(content_types: list[str | None], stickers: list[str],
+                         voice_message: bool = False) -> str:
+    """Attachments and stickers by kind: "an image", "2 images and a file", "a sticker: wave"."""
+    if voice_message:
+        parts = ["a voice message"]
+    else:
+        counts: dict[tuple[str, str], int] = {}
+        for content_type in content_types:
+            kind = _kind(content_type)
+            counts[kind] = counts.get(kind, 0) + 1
+        parts = [one if n == 1 else f"{n} {many}" for (one, many), n in counts.items()]
+    parts += [f"a sticker: {name}" for name in stickers]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def should_read(content: str, *, author_is_bot: bool, ignore_prefix: str) -> bool:
@@ -94,8 +148,8 @@ class NameAnnouncer:
         self._clock = clock
         self._last: dict[tuple[int, int], float] = {}
 
-    def prefix(self, guild_id: int, user_id: int, name: str) -> str:
-        """"<name> said, " when due (and remember it), else ""."""
+    def prefix(self, guild_id: int, user_id: int, name: str, said: str | None = None) -> str:
+        """"<name> said, " (or `said`) when due (and remember it), else ""."""
         now = self._clock()
         key = (guild_id, user_id)
         last = self._last.get(key)
@@ -104,7 +158,7 @@ class NameAnnouncer:
         self._last[key] = now
         if len(self._last) > 10_000:  # forget the stale ones so a busy bot doesn't grow forever
             self._last = {k: t for k, t in self._last.items() if now - t < self.repeat_s}
-        return f"{name.replace('_', ' ')} said, "
+        return said if said is not None else f"{name.replace('_', ' ')} said, "
 
     def forget(self, guild_id: int) -> None:
         """Forget a server's announcements (the bot left its voice channel)."""

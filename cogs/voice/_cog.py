@@ -1,4 +1,4 @@
-"""/join, /leave, /say, /skip, /stop, and the listeners that read channels aloud and leave
+"""/join, /leave, /say, /skip, /clear, /stop, and the listeners that read channels aloud and leave
 empty channels."""
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.dictionary import speakable
 from bot.voice import BusyElsewhere, NotConnected, NotInVoice, VoiceManager
 from bot.voice.text import clean_text
 from cogs._common import NO_MENTIONS, resolve_defaults, voice_choices
+from cogs.voice._nickname import nickname
 from cogs.voice._reader import name_lookup, read_message
 from cogs.voice._settings import readaloud
 
@@ -51,12 +53,14 @@ class VoiceCog(commands.Cog):
         self._read_order: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def cog_load(self) -> None:
-        """Add /readaloud (a plain function command, kept in its own module)."""
+        """Add /readaloud and /nickname (plain function commands in their own modules)."""
         self.bot.tree.add_command(readaloud)
+        self.bot.tree.add_command(nickname)
 
     async def cog_unload(self) -> None:
         """Leave every voice channel."""
         self.bot.tree.remove_command(readaloud.name)
+        self.bot.tree.remove_command(nickname.name)
         await self.manager.close()
 
     def _controlled_player(self, interaction: discord.Interaction) -> GuildPlayer:
@@ -101,8 +105,9 @@ class VoiceCog(commands.Cog):
         guild = interaction.guild
         assert guild is not None
         spoken = clean_text(text, name_lookup(guild), self.bot.engine.config.max_text_chars)
+        spoken = await speakable(spoken or text, interaction.user.id, guild.id)
         defaults = await resolve_defaults(interaction.user.id, guild.id, voice, speed, None)
-        request = self.bot.engine.validate(spoken or text, defaults.voice, defaults.lang,
+        request = self.bot.engine.validate(spoken, defaults.voice, defaults.lang,
                                            defaults.speed)
         await interaction.response.defer(ephemeral=True, thinking=True)
         _, ahead = await self.manager.say(guild, _member(interaction), request,
@@ -121,6 +126,15 @@ class VoiceCog(commands.Cog):
         player = self._controlled_player(interaction)
         await _reply(interaction, "Skipped." if player.skip() else "Nothing is being said.")
 
+    @app_commands.command(name="clear", description="Clear the queue (what is being said "
+                                                    "now goes on)")
+    @app_commands.guild_only()
+    async def clear(self, interaction: discord.Interaction) -> None:
+        player = self._controlled_player(interaction)
+        dropped = player.clear()
+        await _reply(interaction, f"Cleared {dropped} waiting." if dropped else
+                     "Nothing was waiting.")
+
     @app_commands.command(name="stop", description="Stop speaking and clear the queue")
     @app_commands.guild_only()
     async def stop(self, interaction: discord.Interaction) -> None:
@@ -136,9 +150,10 @@ class VoiceCog(commands.Cog):
             return
         # Taken before the first await, and asyncio.Lock wakes waiters first come, first served.
         lock = self._read_order[message.guild.id]
+        content = message.content  # as sent: a later edit changes the cached message
         try:
             async with lock:
-                await read_message(self.bot, self.manager, message)
+                await read_message(self.bot, self.manager, message, content)
         except Exception:  # a listener must not die on one bad message
             log.exception("reading message %s aloud failed", message.id)
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
 
+from bot.dictionary import speakable
+from bot.voice.controls import ReadAloudControls
 from bot.voice.errors import VoiceError
-from bot.voice.text import MentionKind, NameLookup, clean_text, should_read
-from cogs._common import resolve_defaults
+from cogs._common import Defaults, resolve_defaults
+from cogs.voice import _render, _status
+from cogs.voice._render import name_lookup
 from storage.models import GuildSettings
 from tts_engine.errors import TTSError
 
@@ -17,70 +21,155 @@ if TYPE_CHECKING:
     from bot.client import TTSBot
     from bot.voice import VoiceManager
 
+__all__ = ["name_lookup", "read_message"]
+
 log = logging.getLogger(__name__)
+#: Message kinds read aloud: edits never arrive here, pins and joins are system messages.
+READ_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
-def name_lookup(guild: discord.Guild, message: discord.Message | None = None) -> NameLookup:
-    """Display names for mentions, from the server's cache (and the message's own mentions)."""
-    def lookup(kind: MentionKind, target: int) -> str | None:
-        if kind == "user":
-            member: discord.abc.User | None = guild.get_member(target)
-            if member is None and message is not None:
-                member = next((u for u in message.mentions if u.id == target), None)
-            return member.display_name if member is not None else None
-        if kind == "role":
-            role = guild.get_role(target)
-            return role.name if role is not None else None
-        channel = guild.get_channel_or_thread(target)
-        return channel.name if channel is not None else None
-    return lookup
+@dataclass
+class Incoming:
+    """A message being considered, with what was looked up about it."""
+
+    message: discord.Message
+    author: discord.Member | discord.User
+    settings: GuildSettings | None
+    controls: ReadAloudControls
+    content: str
 
 
 def _read_here(message: discord.Message, settings: GuildSettings | None,
-               manager: VoiceManager) -> bool:
-    """Whether messages in this channel are read: a configured channel, or the text chat of
-    the voice channel the bot is in."""
+               manager: VoiceManager, controls: ReadAloudControls) -> bool:
+    """Whether messages in this channel are read: a configured channel, or (unless the server
+    turned it off) the text chat of the voice channel the bot is in."""
     if settings is not None and message.channel.id in (settings.read_channel_ids or []):
         return True
     player = manager.player(message.guild.id) if message.guild else None
-    return player is not None and player.voice_client.channel.id == message.channel.id
+    return controls.voice_chat and player is not None and \
+        player.voice_client.channel.id == message.channel.id
 
 
-async def read_message(bot: TTSBot, manager: VoiceManager, message: discord.Message) -> bool:
-    """Queue `message` for reading aloud if it should be; True when queued."""
-    guild, author = message.guild, message.author
-    if guild is not None and not isinstance(author, discord.Member):
-        author = guild.get_member(author.id) or author
-    if guild is None or not isinstance(author, discord.Member):
-        log.debug("message %s: not from a server member", message.id)
+def _has_role(author: discord.Member | discord.User, role_id: int | None) -> bool:
+    return isinstance(author, discord.Member) and any(r.id == role_id for r in author.roles)
+
+
+def _refusal(item: Incoming, ignore_prefix: str, manager: VoiceManager) -> str | None:
+    """Why the server's controls say not to read this message, or None to read it."""
+    author, c = item.author, item.controls
+    voice = author.voice if isinstance(author, discord.Member) else None
+    player = manager.player(item.message.guild.id) if item.message.guild else None
+    if (author.bot or item.message.webhook_id is not None) and not c.read_bots:
+        return "a bot or webhook"
+    if c.required_role_id and not _has_role(author, c.required_role_id):
+        return "without the required role"
+    if c.required_prefix and not item.content.lstrip().startswith(c.required_prefix):
+        return "without the required prefix"
+    if ignore_prefix and item.content.lstrip().startswith(ignore_prefix):
+        return "starts with the ignore prefix"
+    if not c.read_self_muted and voice is not None and (voice.self_mute or voice.self_deaf):
+        return "author muted or deafened themselves"
+    if c.ignore_audience and voice is not None and player is not None and \
+            isinstance(voice.channel, discord.StageChannel) and \
+            voice.channel.id == player.voice_client.channel.id and voice.suppress:
+        return "author is in the Stage audience"
+    return None
+
+
+async def _voice_for(item: Incoming, guild_id: int) -> Defaults:
+    """The member's read-aloud voice, speed and language; within the server's allowed set."""
+    defaults = await resolve_defaults(item.author.id, guild_id, None, None, None)
+    allowed = item.controls.allowed_voices
+    if allowed and defaults.voice not in allowed:
+        return Defaults(allowed[0], defaults.speed, None)
+    return defaults
+
+
+async def _text(bot: TTSBot, manager: VoiceManager, item: Incoming, speed: float) -> str:
+    """What is said for the message (dictionary applied), or "" for nothing."""
+    message, guild = item.message, item.message.guild
+    assert guild is not None
+    content = item.content
+    if item.controls.required_prefix:
+        content = content.lstrip()[len(item.controls.required_prefix):]
+    limit = min(item.controls.max_chars(speed), bot.settings.voice.max_message_chars)
+    text = _render.body(message, content, item.controls, limit)
+    if not text:
+        return ""
+    if item.settings is None or item.settings.announce_names:
+        name = (await _render.spoken_name(guild.id, item.author, item.controls)).replace(
+            "_", " ")
+        opening = _render.opening(message, name, item.controls)
+        said = manager.announcer.prefix(guild.id, item.author.id, name, opening)
+        # A reply or a forward is always introduced: without it the words make no sense.
+        ordinary = message.type is not discord.MessageType.reply and \
+            _render.forwarded(message) is None
+        text = (said if ordinary else opening) + text
+    return await speakable(text, item.author.id, guild.id)
+
+
+async def _joined(manager: VoiceManager, item: Incoming) -> bool:
+    """The bot is in voice here, or auto-join brought it to the writer's channel."""
+    guild = item.message.guild
+    assert guild is not None
+    if manager.player(guild.id) is not None:
+        return True
+    author = item.author
+    if item.settings is None or not item.settings.auto_join or \
+            not isinstance(author, discord.Member) or author.voice is None or \
+            author.voice.channel is None:
         return False
-    voice = bot.settings.voice
-    if not should_read(message.content, author_is_bot=author.bot or message.webhook_id is not None,
-                       ignore_prefix=voice.ignore_prefix):
+    await manager.join(author.voice.channel)
+    return True
+
+
+async def read_message(bot: TTSBot, manager: VoiceManager, message: discord.Message,
+                       content: str | None = None) -> bool:
+    """Queue `message` for reading aloud if it should be; True when queued. `content` is its
+    text as it arrived (discord.py edits the cached message in place; edits aren't re-read)."""
+    guild = message.guild
+    if guild is None or message.type not in READ_TYPES or message.author == guild.me:
         return False
+    # The message's own member data is the freshest (roles, nickname); the cache, else.
+    author = message.author if isinstance(message.author, discord.Member) else \
+        guild.get_member(message.author.id) or message.author
     settings = await GuildSettings.get_or_none(guild_id=guild.id)
-    if not _read_here(message, settings, manager):
+    controls = ReadAloudControls.load(settings.readaloud if settings else None)
+    if not _read_here(message, settings, manager, controls):
         log.debug("message %s: channel %s is not read aloud", message.id, message.channel.id)
         return False
-    if manager.player(guild.id) is None:
-        if settings is None or not settings.auto_join or author.voice is None:
-            return False
-        if author.voice.channel is None:
-            return False
-        await manager.join(author.voice.channel)
-    text = clean_text(message.content, name_lookup(guild, message), voice.max_message_chars)
+    item = Incoming(message, author, settings, controls,
+                    message.content if content is None else content)
+    if await _status.content_missing(bot, manager, message):
+        return False
+    why = _refusal(item, bot.settings.voice.ignore_prefix, manager)
+    if why is not None:
+        log.debug("message %s not read: %s", message.id, why)
+        return False
+    if not await _joined(manager, item):
+        return False
+    return await _queue(bot, manager, item)
+
+
+async def _queue(bot: TTSBot, manager: VoiceManager, item: Incoming) -> bool:
+    message, guild = item.message, item.message.guild
+    assert guild is not None
+    defaults = await _voice_for(item, guild.id)
+    text = await _text(bot, manager, item, defaults.speed)
     if not text:
         return False
-    if settings is None or settings.announce_names:
-        text = manager.announcer.prefix(guild.id, author.id, author.display_name) + text
-    defaults = await resolve_defaults(author.id, guild.id, None, None, None)
+    priority = bool(item.controls.priority_role_id) and \
+        _has_role(item.author, item.controls.priority_role_id)
+    label = f"message {message.id}"
     try:
-        request = bot.engine.validate(text, defaults.voice, defaults.lang, defaults.speed)
-        manager.enqueue(guild.id, request, label=f"message {message.id}")
+        try:
+            request = bot.engine.validate(text, defaults.voice, defaults.lang, defaults.speed)
+        except TTSError as exc:  # e.g. a saved voice that no longer exists: the default voice
+            log.info("message %s: %s; reading it in the default voice", message.id, exc)
+            request = bot.engine.validate(text)
+        manager.enqueue(guild.id, request, label=label, priority=priority)
     except VoiceError as exc:
         log.info("not reading message %s: %s", message.id, exc)
         return False
-    except TTSError as exc:  # e.g. a saved voice that no longer exists: read in the default
-        log.info("message %s: %s; reading it in the default voice", message.id, exc)
-        manager.enqueue(guild.id, bot.engine.validate(text), label=f"message {message.id}")
+    await _status.reading(manager, item.controls, message)
     return True

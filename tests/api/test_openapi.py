@@ -32,7 +32,8 @@ async def test_the_document_is_served_and_describes_every_route(make_api: MakeAp
     assert doc["openapi"].startswith("3.")
     assert set(doc["paths"]) == {
         "/api/v1/tts/generate", "/api/v1/tts/{tts_id}", "/api/v1/tts/", "/v1/audio/speech",
-        "/v1/audio/voices", "/healthz", "/audio/{name}",
+        "/v1/audio/voices", "/healthz", "/audio/{name}", "/api/v1/dictionary",
+        "/api/v1/dictionary/{word}",
     }
     registered = {
         (route.method, route.resource.canonical)

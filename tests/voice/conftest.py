@@ -88,17 +88,20 @@ class VoiceHarness:
 
     async def message(self, user: int, content: str, *, channel_id: int | None = None,
                       bot: bool = False, name: str = "someone",
-                      mentions: dict[int, str] | None = None) -> None:
+                      mentions: dict[int, str] | None = None, roles: list[int] | None = None,
+                      nick: str | None = None, **extra: Any) -> dict[str, Any]:
         """A member writes in a text channel (the server's text channel by default);
-        `mentions` are the users its `<@id>`s name, sent along as Discord does."""
+        `mentions` are the users its `<@id>`s name, sent along as Discord does; `extra`
+        adds message fields (attachments, message_reference, type...). Returns the payload."""
         author = payloads.user(user, name, bot=bot)
-        member = payloads.member(author)
+        member = payloads.member(author, roles=roles, nick=nick)
         del member["user"]  # as Discord sends it: the member part without the user
         data = payloads.message(payloads.snowflake(), channel_id or self.guild.text_channel_id,
                                 author, content, guild_id=str(self.guild.id), member=member,
                                 mentions=[payloads.user(uid, n)
-                                          for uid, n in (mentions or {}).items()])
+                                          for uid, n in (mentions or {}).items()], **extra)
         await self.fake.dispatch("MESSAGE_CREATE", data, self.guild.id)
+        return data
 
     async def move(self, user: int, name: str, channel_id: int | None) -> None:
         """A member joins, moves or leaves voice."""
@@ -157,7 +160,8 @@ async def make_voice_harness(database: str, tmp_path: Path, model_dir: Path,
                              engine: TTSEngine, fake_discord: FakeDiscord,
                              fake_voice: FakeVoiceServer
                              ) -> AsyncIterator[Callable[..., Awaitable[VoiceHarness]]]:
-    """`await make_voice_harness(**voice_settings)` -> a connected `VoiceHarness`."""
+    """`await make_voice_harness(message_content=True, **voice_settings)` -> a connected
+    `VoiceHarness` (`message_content`: whether the bot asks for that intent)."""
     fake = fake_discord
     guild_id = next(iter(fake.guilds))
     channels = fake.guilds[guild_id]["channels"]
@@ -168,8 +172,9 @@ async def make_voice_harness(database: str, tmp_path: Path, model_dir: Path,
     bob = int(fake.add_member(guild, "bob")["user"]["id"])
     made: list[tuple[TTSBot, asyncio.Task[None], JobService]] = []
 
-    async def make(**voice: Any) -> VoiceHarness:
+    async def make(message_content: bool = True, **voice: Any) -> VoiceHarness:
         settings = voice_settings(model_dir, **voice)
+        settings.discord.message_content = message_content
         jobs = JobService(engine, LocalAudioStore(tmp_path / "audio", "http://files.test"),
                           settings.jobs, database, engine_ready=_no_wait)
         await jobs.start()

@@ -1,10 +1,20 @@
-"""Text clean-up before speaking: what a listener hears instead of markup."""
+"""Text clean-up before speaking: what a listener hears instead of markup, emoji and
+attachments; and the read-aloud controls' stored form."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.voice.text import NameAnnouncer, clean_text, cut, should_read
+from bot.voice.controls import ReadAloudControls
+from bot.voice.text import (
+    NameAnnouncer,
+    clean_text,
+    collapse_repeats,
+    cut,
+    describe_attachments,
+    should_read,
+    unicode_emoji,
+)
 
 NAMES = {("user", 1): "Alice_Smith", ("role", 2): "Moderators", ("channel", 3): "general"}
 
@@ -78,3 +88,30 @@ def test_names_are_announced_once_per_person_per_interval() -> None:
     assert names.prefix(1, 10, "alice") == "alice said, "
     names.forget(1)
     assert names.prefix(1, 10, "alice") == "alice said, "
+
+
+def test_repeated_characters_are_collapsed_past_the_limit() -> None:
+    assert collapse_repeats("soooooo gooood!!!!!!", 3) == "sooo goood!!!"
+    assert collapse_repeats("soooooo", 0) == "soooooo"  # 0: never
+
+
+def test_unicode_emoji_by_name_or_skipped() -> None:
+    assert " ".join(unicode_emoji("nice 👍🏽 ❤️ 🇫🇷", "name").split()) == \
+        "nice thumbs up medium skin tone red heart France"
+    assert unicode_emoji("nice 👍", "skip").strip() == "nice"
+
+
+def test_attachments_and_stickers_are_described_by_kind() -> None:
+    assert describe_attachments(["image/png"], []) == "an image"
+    assert describe_attachments(["image/png", "image/gif", "video/mp4", None], ["wave"]) == \
+        "2 images, a video, a file and a sticker: wave"
+    assert describe_attachments(["audio/ogg"], [], voice_message=True) == "a voice message"
+    assert describe_attachments([], []) == ""
+
+
+def test_stored_controls_that_no_longer_validate_fall_back_to_defaults() -> None:
+    controls = ReadAloudControls.load({"repeat_limit": 99, "emoji": "skip",
+                                       "name_template": "no name here"})
+    assert (controls.repeat_limit, controls.emoji) == (3, "skip")
+    assert controls.said("big_bob") == "big bob said, "
+    assert ReadAloudControls(max_seconds=2).max_chars(speed=1.5) == 45

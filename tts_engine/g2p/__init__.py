@@ -12,6 +12,7 @@ from typing import Any
 
 from misaki.token import MToken
 
+from tts_engine.dictionary import split_phonemes
 from tts_engine.errors import LanguageExtraMissing, LanguageNotSupported, TextNotReadable
 from tts_engine.g2p.english import (
     english_g2p,
@@ -103,6 +104,11 @@ class G2P:
         """The phoneme string of `text` in `lang`."""
         if lang in ENGLISH:
             return tokens_to_phonemes(self.english_tokens(lang, text))
+        pieces = split_phonemes(text)
+        if any(is_phonemes for _, is_phonemes in pieces):
+            # Dictionary phonemes reach the model as written; the rest goes through G2P.
+            return " ".join(p.strip() if is_phonemes else self.phonemize(lang, p)
+                            for p, is_phonemes in pieces if p.strip()).strip()
         if lang == "j":
             text = normalise_japanese(text)
         with self._lock:

@@ -16,6 +16,8 @@ from typing import Any
 from misaki import en
 from misaki.token import MToken
 
+from tts_engine.dictionary import PHONEME_MARKUP
+
 log = logging.getLogger(__name__)
 
 SPACY_MODEL = "en_core_web_sm"
@@ -33,7 +35,18 @@ _LONG_DIGITS = re.compile(r"\d{16,}")
 
 def normalise(text: str) -> str:
     """Text misaki can read: compatibility forms folded (full-width letters, ligatures), and
-    over-long digit runs spaced out into single digits."""
+    over-long digit runs spaced out into single digits. Inline phoneme markup
+    (`[word](/phonemes/)`, from a pronunciation dictionary) is kept exactly as written."""
+    out, pos = [], 0
+    for match in PHONEME_MARKUP.finditer(text):
+        out.append(_normalise_plain(text[pos:match.start()]))
+        out.append(match.group())
+        pos = match.end()
+    out.append(_normalise_plain(text[pos:]))
+    return "".join(out)
+
+
+def _normalise_plain(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     return _LONG_DIGITS.sub(lambda m: " ".join(m.group()), text)
 

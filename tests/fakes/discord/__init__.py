@@ -19,7 +19,8 @@ REST (under `/api/v10`): `GET /users/@me` (401 unless `Authorization: Bot <token
 /commands` (stored in `fake.commands[guild_id or None]`), `POST /interactions/{id}/{token}
 /callback` (types 4, 5, 6, 7, 8), `GET|PATCH|DELETE /webhooks/{app}/{token}/messages/@original`
 and `/messages/{id}`, `POST /webhooks/{app}/{token}` (follow-ups), `POST /channels/{id}/messages`,
-`GET|PATCH|DELETE /channels/{id}/messages/{id}`; uploaded files are served at
+`GET|PATCH|DELETE /channels/{id}/messages/{id}`, `PUT /channels/{id}/voice-status` (kept in
+`fake.voice_statuses[channel_id]`); uploaded files are served at
 `/attachments/{id}`. Unknown routes answer a JSON 404. Every request is recorded in
 `fake.requests` as `RecordedRequest(method, path, query, json, files, headers)`, where `json` is
 the body or the multipart `payload_json` and `files` the uploaded parts. Messages the bot creates

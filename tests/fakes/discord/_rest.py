@@ -242,6 +242,13 @@ def build_routes(fake: FakeDiscord, app: web.Application, prefix: str) -> None:
         await fake.notify()
         return reply(msg)
 
+    async def voice_status(request: web.Request) -> web.Response:
+        # Discord answers 204; the status is shown in the channel list (kept per channel).
+        rec: RecordedRequest = request[REC]
+        fake.voice_statuses[int(request.match_info["cid"])] = (rec.json or {}).get("status")
+        await fake.notify()
+        return web.Response(status=204)
+
     async def attachment(request: web.Request) -> web.Response:
         data = fake.attachment_data.get(int(request.match_info["aid"]))
         if data is None:
@@ -261,6 +268,7 @@ def build_routes(fake: FakeDiscord, app: web.Application, prefix: str) -> None:
     r.add_post(prefix + "/webhooks/{app}/{token}", followup)
     r.add_post(prefix + "/channels/{cid}/messages", channel_messages)
     r.add_route("*", prefix + "/channels/{cid}/messages/{mid:[0-9]+}", webhook_message)
+    r.add_put(prefix + "/channels/{cid}/voice-status", voice_status)
     r.add_get("/attachments/{aid}", attachment)
 
     async def not_found(request: web.Request) -> web.Response:

@@ -94,6 +94,8 @@ class FakeDiscord:
         self.interactions: dict[str, FakeInteraction] = {}
         #: user id -> the id of the bot's DM channel with that user.
         self.dm_channels: dict[int, int] = {}
+        #: voice channel id -> the status the bot set on it (`PUT /channels/{id}/voice-status`).
+        self.voice_statuses: dict[int, str | None] = {}
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.requests: list[RecordedRequest] = []
         self.frames: list[GatewayFrame] = []

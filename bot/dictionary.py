@@ -1,0 +1,144 @@
+"""Pronunciation dictionaries in the database: the one place every front door applies them.
+
+Read-aloud, /say, /tts (through the job service), the HTTP API and Wyoming all call
+`speakable()`. Entries are read from the database on every call, so a change made in one
+process is heard on the next message in every other (one indexed query per message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.models import DictionaryEntry, DictionaryScope
+from tts_engine.dictionary import Entry, check_entry, layered
+from tts_engine.errors import InvalidRequest, TTSError
+
+MAX_USER_ENTRIES = 100
+MAX_GUILD_ENTRIES = 250
+PAGE_SIZE = 10
+
+
+class DictionaryError(TTSError):
+    """A dictionary change that can't be made; the message says why."""
+
+
+class BadEntry(DictionaryError, InvalidRequest):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+
+
+class DictionaryFull(DictionaryError):
+    status = 409
+
+    def __init__(self, limit: int, whose: str) -> None:
+        super().__init__(f"{whose} dictionary is full ({limit} entries). Remove one first.")
+
+
+class EntryNotFound(DictionaryError):
+    status = 404
+
+    def __init__(self, word: str) -> None:
+        super().__init__(f"There is no entry for {word!r}.")
+
+
+class ServerOnly(InvalidRequest):
+    def __init__(self) -> None:
+        super().__init__("A server dictionary can only be changed in that server.")
+
+
+class ManageServerNeeded(TTSError):
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You need the Manage Server permission to change the server's dictionary.")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose dictionary: a user (Discord user or API key user) or a server."""
+
+    scope: DictionaryScope
+    id: str
+
+    @classmethod
+    def user(cls, user_id: int | str) -> Owner:
+        return cls(DictionaryScope.USER, str(user_id))
+
+    @classmethod
+    def guild(cls, guild_id: int) -> Owner:
+        return cls(DictionaryScope.GUILD, str(guild_id))
+
+    @property
+    def limit(self) -> int:
+        return MAX_USER_ENTRIES if self.scope is DictionaryScope.USER else MAX_GUILD_ENTRIES
+
+    @property
+    def label(self) -> str:
+        return "Your" if self.scope is DictionaryScope.USER else "The server's"
+
+
+def _entry(row: DictionaryEntry) -> Entry:
+    return Entry(row.word, row.replacement, row.case_sensitive)
+
+
+async def entries(owner: Owner) -> list[Entry]:
+    """An owner's entries, alphabetically."""
+    rows = await DictionaryEntry.filter(scope=owner.scope, owner_id=owner.id)
+    return sorted((_entry(r) for r in rows), key=lambda e: (e.word.lower(), e.word))
+
+
+async def speakable(text: str, user_id: int | str | None, guild_id: int | None = None) -> str:
+    """`text` with the user's dictionary applied, then the server's (for G2P)."""
+    owners = [o for o in (Owner.user(user_id) if user_id is not None else None,
+                          Owner.guild(guild_id) if guild_id is not None else None) if o]
+    if not owners or not text:
+        return text
+    rows = await DictionaryEntry.filter(
+        scope__in=[o.scope for o in owners], owner_id__in=[o.id for o in owners])
+    layers = [[_entry(r) for r in rows if r.scope == o.scope and r.owner_id == o.id]
+              for o in owners]
+    return layered(*layers).apply(text)
+
+
+async def put(owner: Owner, word: str, replacement: str, case_sensitive: bool = False) -> bool:
+    """Add or replace an entry; True when it is new."""
+    word, replacement = word.strip(), replacement.strip()
+    reason = check_entry(word, replacement)
+    if reason is not None:
+        raise BadEntry(reason)
+    row = await _find(owner, word)
+    if row is None:
+        if await DictionaryEntry.filter(scope=owner.scope, owner_id=owner.id).count() \
+                >= owner.limit:
+            raise DictionaryFull(owner.limit, owner.label)
+        await DictionaryEntry.create(scope=owner.scope, owner_id=owner.id, word=word,
+                                     replacement=replacement, case_sensitive=case_sensitive)
+        return True
+    row.word, row.replacement, row.case_sensitive = word, replacement, case_sensitive
+    await row.save()
+    return False
+
+
+async def remove(owner: Owner, word: str) -> Entry:
+    """Remove the entry for `word` (any case); `EntryNotFound` when there is none."""
+    row = await _find(owner, word.strip())
+    if row is None:
+        raise EntryNotFound(word.strip())
+    await row.delete()
+    return _entry(row)
+
+
+async def _find(owner: Owner, word: str) -> DictionaryEntry | None:
+    exact = await DictionaryEntry.get_or_none(scope=owner.scope, owner_id=owner.id, word=word)
+    if exact is not None:
+        return exact
+    rows = await DictionaryEntry.filter(scope=owner.scope, owner_id=owner.id,
+                                        word__iexact=word)
+    return rows[0] if len(rows) == 1 else None
+
+
+def describe(entry: Entry) -> str:
+    """One line for a listing."""
+    case = " (exact case)" if entry.case_sensitive else ""
+    return f"**{entry.word}** → {entry.replacement}{case}"

@@ -1,0 +1,74 @@
+"""The caller's pronunciation dictionary over HTTP, and the API speaking with it."""
+
+from __future__ import annotations
+
+from bot import dictionary
+from tests.api.conftest import ALICE, BOB, Api
+from tts_engine import TTSEngine
+
+DICT = "/api/v1/dictionary"
+
+
+async def test_a_key_manages_its_own_dictionary(api: Api) -> None:
+    put = api.session.put
+    async with put(api.url(f"{DICT}/gg"), json={"replacement": "good game"}, headers=ALICE) as r:
+        assert r.status == 201, await r.text()
+    async with put(api.url(f"{DICT}/Kokoro"), json={"replacement": "/kˈOkəɹO/"},
+                   headers=ALICE) as r:
+        assert r.status == 201 and (await r.json())["phonemes"] is True
+    async with put(api.url(f"{DICT}/gg"), json={"replacement": "gee gee"}, headers=ALICE) as r:
+        assert r.status == 200  # replaced
+    async with put(api.url(f"{DICT}/bad"), json={"replacement": "/a(b/"}, headers=ALICE) as r:
+        assert r.status == 422 and "slashes" in (await r.json())["detail"]
+    async with api.session.get(api.url(DICT), headers=ALICE) as r:
+        listing = await r.json()
+    assert [(e["word"], e["replacement"]) for e in listing["entries"]] == [
+        ("gg", "gee gee"), ("Kokoro", "/kˈOkəɹO/")]
+    async with api.session.get(api.url(DICT), headers=BOB) as r:
+        assert (await r.json())["entries"] == []  # bob's own, empty
+    async with api.session.delete(api.url(f"{DICT}/GG"), headers=ALICE) as r:
+        assert r.status == 204
+    async with api.session.delete(api.url(f"{DICT}/gg"), headers=ALICE) as r:
+        assert r.status == 404
+
+
+async def test_the_api_speaks_with_the_callers_dictionary(api: Api, api_engine: TTSEngine,
+                                                          monkeypatch: object) -> None:
+    async with api.session.put(api.url(f"{DICT}/Kokoro"), json={"replacement": "/kˈOkᵊɹO/"},
+                               headers=ALICE) as r:
+        assert r.status == 201
+    async with api.session.put(api.url(f"{DICT}/gg"), json={"replacement": "good game"},
+                               headers=ALICE) as r:
+        assert r.status == 201
+    payload = {"text": "gg Kokoro.", "voice": "af_heart", "speed": 1.0, "lang_code": "a"}
+    async with api.session.post(api.url("/api/v1/tts/generate"), json=payload,
+                                headers=ALICE) as r:
+        created = await r.json()
+    assert created["text"] == "good game [Kokoro](/kˈOkᵊɹO/)."
+    async with api.session.post(api.url("/api/v1/tts/generate"), json=payload,
+                                headers=BOB) as r:
+        assert (await r.json())["text"] == "gg Kokoro."  # bob has no entries
+    heard: list[str] = []
+    real = api_engine._infer
+
+    def infer(phonemes: str, *args: object) -> object:
+        heard.append(phonemes)
+        return real(phonemes, *args)
+
+    monkeypatch.setattr(api_engine, "_infer", infer)  # type: ignore[attr-defined]
+    body = {"model": "kokoro", "input": "Kokoro!", "voice": "af_heart", "stream": False}
+    async with api.session.post(api.url("/v1/audio/speech"), json=body, headers=ALICE) as r:
+        assert r.status == 200
+    assert any("kˈOkᵊɹO" in p for p in heard)  # the phonemes as written, NFKC or not
+
+
+async def test_a_full_dictionary_refuses_more(api: Api) -> None:
+    owner = dictionary.Owner.user("alice")
+    for n in range(dictionary.MAX_USER_ENTRIES):
+        await dictionary.put(owner, f"w{n}", "x")
+    async with api.session.put(api.url(f"{DICT}/one-more"), json={"replacement": "no"},
+                               headers=ALICE) as r:
+        assert r.status == 409 and "full (100 entries)" in (await r.json())["detail"]
+    async with api.session.put(api.url(f"{DICT}/w1"), json={"replacement": "yes"},
+                               headers=ALICE) as r:
+        assert r.status == 200  # replacing an entry is always possible
