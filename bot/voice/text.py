@@ -132,13 +132,6 @@ def describe_attachments(content_types: list[str | None], stickers: list[str],
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def should_read(content: str, *, author_is_bot: bool, ignore_prefix: str) -> bool:
-    """Whether a message is read at all: not from a bot, not starting with the ignore prefix."""
-    if author_is_bot or not content.strip():
-        return False
-    return not (ignore_prefix and content.lstrip().startswith(ignore_prefix))
-
-
 class NameAnnouncer:
     """Says "<name> said" before a message, but not again for the same person within
     `repeat_s` seconds (per server)."""

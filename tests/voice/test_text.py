@@ -12,7 +12,6 @@ from bot.voice.text import (
     collapse_repeats,
     cut,
     describe_attachments,
-    should_read,
     unicode_emoji,
 )
 
@@ -63,17 +62,6 @@ def test_long_messages_are_cut_at_a_word_with_and_so_on() -> None:
 
 def test_short_messages_are_not_cut() -> None:
     assert cut("short enough", 60) == "short enough"
-
-
-@pytest.mark.parametrize(("content", "bot", "read"), [
-    ("hello", False, True),
-    ("hello", True, False),
-    ("!play song", False, False),
-    ("  !play song", False, False),
-    ("   ", False, False),
-])
-def test_bots_and_the_ignore_prefix_are_not_read(content: str, bot: bool, read: bool) -> None:
-    assert should_read(content, author_is_bot=bot, ignore_prefix="!") is read
 
 
 def test_names_are_announced_once_per_person_per_interval() -> None:
