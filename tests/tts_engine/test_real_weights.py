@@ -66,6 +66,18 @@ def engines(real_dir) -> Iterator[dict[str, TTSEngine]]:
         engine.close()
 
 
+def test_converted_weights_load_strictly_into_stock_kmodel(real_dir):
+    from kokoro import KModel
+
+    weights = real_dir / "kokoro-v1_0.pth"
+    model = KModel(repo_id="hexgrad/Kokoro-82M", config=str(real_dir / "config.json"),
+                   model=str(weights))
+    state = torch.load(weights, weights_only=True)
+    for name, component in state.items():
+        getattr(model, name).load_state_dict(component, strict=True)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
 def speak(engine: TTSEngine, text: str, voice: str, lang: str = "a", seed: int = 0) -> np.ndarray:
     torch.manual_seed(seed)
     return engine.synthesize_sync(engine.validate(text, voice=voice, lang=lang)).samples
