@@ -96,6 +96,7 @@ PINNED = {
     "He wound the clock before bed.": "hˌi wˈWnd ðə klˈɑk bəfˈɔɹ bˈɛd.",
     "Could you read this for me?": "kˌʊd ju ɹˈid ðɪs fɔɹ mˌi?",
     "I have read that book twice.": "ˌI hæv ɹˈɛd ðˈæt bˈʊk twˈIs.",
+    "Dr. Smith lives on Main Street.": "dˈɑktəɹ smˈɪθ lˈɪvz ˌɔn mˈAn stɹˈit.",
 }
 
 

@@ -59,8 +59,10 @@ def _previous(tags: Sequence[str | None], words: Sequence[str], i: int) -> int:
     return j
 
 
-def _open_tag(words: Sequence[str], tags: Sequence[str | None], i: int) -> str:
-    """The tag of an open-class word from its neighbours."""
+def _open_tag(
+    words: Sequence[str], tags: Sequence[str | None], i: int, names: set[int]
+) -> str:
+    """The tag of an open-class word from its neighbours (`names`: capitalised mid-sentence)."""
     word, j = words[i], _previous(tags, words, i)
     before, before_tag = (words[j], tags[j]) if j >= 0 else ("", None)
     after_tag = tags[i + 1] if i + 1 < len(tags) else "."
@@ -79,6 +81,8 @@ def _open_tag(words: Sequence[str], tags: Sequence[str | None], i: int) -> str:
         if word.endswith("ed"):
             return "VBD"
         return "VBZ" if word.endswith("s") and before in ("he", "she", "it") else "VBP"
+    if j in names and word.endswith("s") and not word.endswith("ss"):
+        return "VBZ"  # after a name: "Dr. Smith lives"
     if j < 0 and after_tag in ("DT", "PRP", "PRP$", "TO"):
         return "VB"  # an imperative: "Close the door", "Excuse me"
     return "RB" if word.endswith("ly") and len(word) > 4 else "NN"
@@ -106,9 +110,10 @@ def tag_words(words: Sequence[str], fixed: Sequence[str | None]) -> list[str]:
     for i, low in enumerate(lower):
         if low == "that" and tags[i] is None:
             tags[i] = "WDT"  # settled below, once the open-class words are tagged
+    names = {i for i, w in enumerate(words) if i and w[:1].isupper() and tags[i] is None}
     for i in range(len(words)):
         if tags[i] is None:
-            tags[i] = _open_tag(lower, tags, i)
+            tags[i] = _open_tag(lower, tags, i, names)
     for i, low in enumerate(lower):
         if low == "that" and fixed[i] is None:
             tags[i] = _that(lower, tags, i)
