@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from tts_engine.checkpoint import COMPONENTS, WEIGHTS_NAME, stock_config
+from tts_engine.errors import TTSError
 
 #: Where the ONNX wrapper's parameter names and node paths put KModel's modules.
 _NAME_PREFIXES = {
@@ -47,8 +48,8 @@ _GATES = [0, 2, 3, 1]
 _QUANT_SUFFIX = re.compile(r"_(quantized|scale|zero_point)$")
 
 
-class ConversionError(RuntimeError):
-    """The ONNX file is not the Kokoro graph this converter knows."""
+class ConversionError(TTSError):
+    """The ONNX file is not the Kokoro graph this converter knows, or its packages are missing."""
 
 
 def _param_name(init: str) -> str | None:
