@@ -41,6 +41,8 @@ STEPS: dict[str, FastOptions] = {
 
 def _runner(model_dir: Path, variant: str, phonemes: str, threads: int) -> Callable[[], Any]:
     ref = bm.style_row(model_dir, phonemes)
+    if variant == "onnx":
+        return bm.onnx_runner(model_dir, phonemes, threads)
     if variant == "engine":
         config = EngineConfig(model_dir=model_dir, device="cpu", threads=threads, fast=True)
         engine = TTSEngine(config)

@@ -53,6 +53,36 @@ def full_checkpoint(root: Path = DEFAULT_ROOT) -> Path:
     return out
 
 
+def real_checkpoint(root: Path = DEFAULT_ROOT) -> Path:
+    """Kokoro-82M's real weights, converted from the registry packages once under `root`."""
+    from tts_engine.onnx_packages import packaged_model_dir
+
+    return packaged_model_dir(root / "kokoro-real")
+
+
+def onnx_runner(model_dir: Path, phonemes: str, threads: int) -> Callable[[], Any]:
+    """onnxruntime on kokoro-onnx's int8 graph (kept in the real model dir), as its users run it."""
+    import json
+
+    import onnxruntime as ort
+
+    from tts_engine.onnx_packages import ONNX_NAME
+
+    vocab = json.loads((model_dir / "config.json").read_text("utf-8"))["vocab"]
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(
+        str(model_dir / ONNX_NAME), sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    feed = {
+        "tokens": np.array([[0, *(vocab[p] for p in phonemes if p in vocab), 0]], np.int64),
+        "style": style_row(model_dir, phonemes).numpy().reshape(1, 256).astype(np.float32),
+        "speed": np.array([1.0], np.float32),
+    }
+    return lambda: session.run(None, feed)[0]
+
+
 def load_stock(model_dir: Path) -> Any:
     """Stock `kokoro.KModel`, exactly as its README loads it, in eval mode."""
     from kokoro import KModel
@@ -63,8 +93,15 @@ def load_stock(model_dir: Path) -> Any:
     ).eval()
 
 
-def style_row(model_dir: Path, phonemes: str, voice: str = "af_heart") -> torch.Tensor:
+def bench_voice(model_dir: Path) -> str:
+    """af_heart where the model dir has it (random weights), else its first voice (real)."""
+    names = sorted(p.stem for p in (model_dir / "voices").glob("*.pt"))
+    return "af_heart" if "af_heart" in names else names[0]
+
+
+def style_row(model_dir: Path, phonemes: str, voice: str | None = None) -> torch.Tensor:
     """The voice pack row Kokoro picks for an input of this length."""
+    voice = voice or bench_voice(model_dir)
     pack = torch.load(model_dir / "voices" / f"{voice}.pt", weights_only=True)
     return pack[len(phonemes) - 1]
 

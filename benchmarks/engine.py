@@ -2,6 +2,7 @@
 
     python -m benchmarks.engine            # full run (~10 min on 2 shared cores)
     python -m benchmarks.engine --quick    # short run
+    python -m benchmarks.engine --real     # real Kokoro-82M weights: stock, ours, onnxruntime
 
 Builds a full-size random-weight checkpoint (3 frames per phoneme) under `.bench/` once. Every
 ratio is measured within this run, with the compared models timed round-robin so load from
@@ -102,6 +103,26 @@ def compare(ctx: _Ctx, rounds: int, repeats: int) -> dict[str, float]:
             "audio_s": seconds_audio}
 
 
+def real(model_dir: Path, threads: int, repeats: int) -> None:
+    """Real weights: stock `KModel`, our engine and onnxruntime on the int8 graph, alternating."""
+    voice = bm.bench_voice(model_dir)
+    _out(f"Kokoro real-weights benchmark: {threads} threads, voice {voice}, {model_dir}")
+    labels = {"stock": "stock kokoro.KModel fp32", "engine": "our engine (fast=true)",
+              "onnx": "onnxruntime, kokoro-onnx int8"}
+    with tempfile.TemporaryDirectory(prefix="kokoro-bench-") as tmp:
+        ctx = _Ctx(model_dir, Path(tmp), len(bm.PHONEMES), threads)
+        times: dict[str, list[float]] = {v: [] for v in labels}
+        audio_s: dict[str, float] = {}
+        for _ in range(2):
+            for variant in labels:
+                secs, _clip, audio_s[variant] = _timed_child(ctx, variant, repeats)
+                times[variant] += secs
+    _out(f"input: {len(bm.PHONEMES)} phonemes; xRT = seconds of audio per wall second (best)")
+    for variant, label in labels.items():
+        _out(f"{label:30s}: xRT {audio_s[variant] / min(times[variant]):5.2f}   "
+             f"({audio_s[variant]:.2f} s of audio, best {min(times[variant]):.2f} s)")
+
+
 def steps(ctx: _Ctx, stock_s: float, audio_s: float, repeats: int) -> None:
     """Each cumulative optimisation step, in its own process, against the stock best."""
     ref = np.load(ctx.scratch / "stock.npy")
@@ -158,12 +179,18 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
     p.add_argument("--root", type=Path, default=bm.DEFAULT_ROOT, help="checkpoint cache dir")
     p.add_argument("--profile", action="store_true", help="also print the per-op profile")
+    p.add_argument("--real", action="store_true",
+                   help="real weights (registry packages): stock, ours and onnxruntime int8")
     args = p.parse_args(argv)
     warnings.filterwarnings("ignore")
     logging.basicConfig(level=logging.WARNING)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
+    if args.real:
+        real(bm.real_checkpoint(args.root), args.threads, repeats=2 if args.quick else 3)
+        _out(f"\nbenchmark took {time.perf_counter() - started:.0f} s")
+        return
     model_dir = bm.full_checkpoint(args.root)
     n = len(bm.QUICK_PHONEMES if args.quick else bm.PHONEMES)
     _out(f"Kokoro benchmark: torch {torch.__version__}, {args.threads} threads, "

@@ -50,3 +50,17 @@ if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
     "${PIP[@]}" install -e ".${extras}"
     touch "$stamp"
 fi
+
+# spaCy's English model reads heteronyms best; without it a rule tagger stands in. Installed
+# here when spaCy's download is reachable (the bot itself never downloads at runtime); tried
+# once per virtualenv (delete .venv/.spacy-model-tried to try again).
+if [[ ! -f .venv/.spacy-model-tried ]] && ! .venv/bin/python -c "import en_core_web_sm" 2>/dev/null
+then
+    touch .venv/.spacy-model-tried
+    if PIP_DEFAULT_TIMEOUT=15 timeout 60 .venv/bin/python -m spacy download en_core_web_sm \
+        >/dev/null 2>&1; then
+        echo "setup: installed spaCy's en_core_web_sm"
+    else
+        echo "setup: spaCy's en_core_web_sm is not reachable; English uses the rule tagger"
+    fi
+fi

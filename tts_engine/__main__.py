@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model-dir", type=Path, help="local model (config.json, *.pth, voices/)")
     p.add_argument("--repo-id", help="hub repo (default hexgrad/Kokoro-82M)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default="auto")
+    p.add_argument(
+        "--stock", action="store_true",
+        help="run stock Kokoro instead of the fast CPU path (engine.fast = false), to compare",
+    )
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
     p.add_argument("--list-voices", action="store_true", help="list the voices and exit")
     p.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
@@ -43,7 +47,8 @@ def _parser() -> argparse.ArgumentParser:
 def _config(args: argparse.Namespace) -> EngineConfig:
     extra = {"repo_id": args.repo_id} if args.repo_id else {}
     return EngineConfig(
-        model_dir=args.model_dir, device=args.device, threads=max(0, args.threads), **extra
+        model_dir=args.model_dir, device=args.device, threads=max(0, args.threads),
+        fast=not args.stock, **extra,
     )
 
 

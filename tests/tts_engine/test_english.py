@@ -74,3 +74,39 @@ def test_one_warning_at_start_up(monkeypatch, caplog):
         g2p.phonemize("a", "Hello")
     warnings = [r for r in caplog.records if "en_core_web_sm" in r.getMessage()]
     assert len(warnings) == 1
+
+
+# --- closed classes and heteronyms (rule tags; misaki + en_core_web_sm reads these the same) ---
+PINNED = {
+    "We have 3 cats and a dog.": "wˌi hæv θɹˈi kˈæts ænd ɐ dˈɔɡ.",
+    "I think that it will rain in the afternoon.":
+        "ˌI θˈɪŋk ðæt ɪt wɪl ɹˈAn ɪn ði ˌæftəɹnˈun.",
+    "I want to record a new song for the record.":
+        "ˌI wˈɑnt tə ɹəkˈɔɹd ɐ nˈu sˈɔŋ fɔɹ ðə ɹˈɛkəɹd.",
+    "She will present a present to her mother.":
+        "ʃˌi wɪl pɹizˈɛnt ɐ pɹˈɛzᵊnt tə hɜɹ mˈʌðəɹ.",
+    "Please close the door, the shop is close to here.":
+        "plˈiz klˈOz ðə dˈɔɹ, ðə ʃˈɑp ɪz klˈOs tə hˈɪɹ.",
+    "They live in a small house near the river.":
+        "ðˌA lˈɪv ɪn ɐ smˈɔl hˈWs nˌɪɹ ðə ɹˈɪvəɹ.",
+    "We watched a live show last night.": "wˌi wˈɑʧt ɐ lˈIv ʃˈO lˈæst nˈIt.",
+    "I used to play the piano every day.": "ˌI jˈust tə plˈA ðə piˈænO ˈɛvəɹi dˈA.",
+    "Excuse me, is this seat taken?": "ɪkskjˈuz mˌi, ɪz ðɪs sˈit tˈAkən?",
+    "I object to that plan.": "ˌI əbʤˈɛkt tə ðˈæt plˈæn.",
+    "He wound the clock before bed.": "hˌi wˈWnd ðə klˈɑk bəfˈɔɹ bˈɛd.",
+    "Could you read this for me?": "kˌʊd ju ɹˈid ðɪs fɔɹ mˌi?",
+    "I have read that book twice.": "ˌI hæv ɹˈɛd ðˈæt bˈʊk twˈIs.",
+    "Dr. Smith lives on Main Street.": "dˈɑktəɹ smˈɪθ lˈɪvz ˌɔn mˈAn stɹˈit.",
+}
+
+
+@pytest.mark.parametrize("text", list(PINNED))
+def test_sentences_read_as_with_the_spacy_model(offline, text):
+    assert phonemes(offline, text) == PINNED[text]
+
+
+def test_the_article_is_never_read_as_a_letter(offline):
+    for text in ("A cat sat on a mat.", "It was a long day.", "Give me a minute, a second."):
+        _, tokens = offline(text)
+        articles = [t.phonemes for t in tokens if t.text in ("a", "A")]
+        assert articles and all(ps == "ɐ" for ps in articles), (text, articles)

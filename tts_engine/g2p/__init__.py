@@ -54,7 +54,7 @@ class G2P:
                 log.warning(
                     "spaCy's en_core_web_sm is not installed: English uses a tokenizer-only "
                     "pipeline with rule-based tags and espeak-ng for unknown words "
-                    "(pip install en_core_web_sm for better heteronyms)."
+                    "(python -m spacy download en_core_web_sm reads more heteronyms right)."
                 )
             return english_g2p(british=lang == "b")
         if lang in ESPEAK_LANGUAGES:

@@ -1,9 +1,10 @@
 """English grapheme-to-phoneme through misaki, with or without spaCy's `en_core_web_sm`.
 
 misaki's `en.G2P` downloads `en_core_web_sm` when it is missing, which must never happen at
-runtime. Without the model we give misaki a tokenizer-only spaCy pipeline plus a small rule-based
-tagger that sets the few tags misaki's rules read (punctuation, numbers, currency, "to"), and
-espeak-ng reads the words misaki's lexicon does not know.
+runtime. Without the model we give misaki a tokenizer-only spaCy pipeline plus a rule-based
+tagger (`_tags`) that sets the tags misaki's rules read (punctuation, numbers, currency, the
+closed-class words, verb or noun for heteronyms), and espeak-ng reads the words misaki's lexicon
+does not know.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from misaki import en
 from misaki.token import MToken
 
 from tts_engine.dictionary import PHONEME_MARKUP
+from tts_engine.g2p._tags import tag_words
 
 log = logging.getLogger(__name__)
 
@@ -61,18 +63,23 @@ def espeak_tokens(fallback: Any, text: str) -> list[MToken]:
     return tokens
 
 
-def _tag(text: str, like_num: bool, is_punct: bool) -> str:
+def _fixed_tag(text: str, like_num: bool, is_punct: bool) -> str | None:
+    """The tag of punctuation, numbers and currency; None for words."""
     if text in _CURRENCY:
         return "$"
     if text in _PUNCT_TAGS:
         return _PUNCT_TAGS[text]
     if like_num or (text[:1].isdigit() and text[-2:] in {"st", "nd", "rd", "th"}):
         return "CD"
-    if text.lower() == "to":
-        return "TO"
     if is_punct:
         return "NFP"
-    return "NN"
+    return None
+
+
+def rule_tags(doc: Any) -> list[str]:
+    """Penn tags for a spaCy doc: fixed ones for symbols, `_tags` rules for words."""
+    fixed = [_fixed_tag(t.text, t.like_num, t.is_punct) for t in doc]
+    return tag_words([t.text for t in doc], fixed)
 
 
 def blank_pipeline() -> Any:
@@ -84,8 +91,8 @@ def blank_pipeline() -> Any:
 
         @Language.component(_TAGGER)
         def rule_tagger(doc: Any) -> Any:
-            for token in doc:
-                token.tag_ = _tag(token.text, token.like_num, token.is_punct)
+            for token, tag in zip(doc, rule_tags(doc), strict=True):
+                token.tag_ = tag
             return doc
 
     nlp = spacy.blank("en")

