@@ -35,7 +35,6 @@ def test_weight_norm_recomposes_the_folded_weight_without_nan():
 
 
 def test_a_missing_file_is_one_line_not_a_traceback(tmp_path, capsys):
-    pytest.importorskip("onnx")
     status = main([str(tmp_path / "missing.onnx"), str(tmp_path / "v.npz"), "-o", str(tmp_path)])
     assert status == 1
     err = capsys.readouterr().err.strip()

