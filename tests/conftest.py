@@ -68,9 +68,13 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path,
     assert url is not None
     await init_db(url)
     if request.param == "postgres":
-        await connection().execute_script(
-            "TRUNCATE tts_projects, user_settings, guild_settings"
-        )
+        # Every table the models define, so a new model's rows never leak between tests.
+        from tortoise import Tortoise
+
+        tables = sorted({
+            model._meta.db_table for app in Tortoise.apps.values() for model in app.values()
+        })
+        await connection().execute_script(f"TRUNCATE {', '.join(tables)}")
     yield url
     await close_db()
 
