@@ -89,7 +89,12 @@ class JobRunner:
         await self._complete(project, stored, clip.duration, STORED_FORMAT)
 
     async def _reuse(self, project: TTSProject) -> bool:
-        """Finish at once with the audio of an identical completed request, if one exists."""
+        """Finish without synthesis from a copy of an identical completed request's audio.
+
+        A copy, not a shared link: the project owns its own clip under its own id, so nothing
+        of the other project (its id, its owner) shows, and deleting either never breaks the
+        other. A twin whose clip vanished (a racing delete) means synthesising after all.
+        """
         twin = (
             await TTSProject.filter(
                 request_key=project.request_key, status=ProjectStatus.COMPLETED,
@@ -99,19 +104,25 @@ class JobRunner:
             .order_by("-finished_at")
             .first()
         )
-        if twin is None or twin.storage_key is None or twin.audio_url is None:
+        if twin is None or twin.storage_key is None:
             return False
-        stored = StoredAudio(
-            twin.storage_backend or self.store.backend, twin.storage_key, twin.audio_url,
-            twin.size_bytes or 0,
-        )
-        log.info("job %s reuses the audio of identical request %s", project.id, twin.id)
-        await self._complete(project, stored, twin.duration_s or 0.0, twin.audio_format or "wav",
-                             fresh=False)
+        fmt = twin.audio_format or STORED_FORMAT
+        try:
+            data = await self.store.for_backend(twin.storage_backend).read(
+                twin.storage_key, twin.audio_url
+            )
+        except StorageError as exc:
+            log.info("job %s: the audio of identical request %s can't be read (%s); "
+                     "synthesising", project.id, twin.id, exc)
+            return False
+        log.info("job %s reuses a copy of the audio of an identical request", project.id)
+        await self._stage(project, PROGRESS_UPLOADING)
+        stored = await self.store.put(project.id, data, fmt)
+        await self._complete(project, stored, twin.duration_s or 0.0, fmt)
         return True
 
     async def _complete(self, project: TTSProject, stored: StoredAudio, duration: float,
-                        fmt: str, *, fresh: bool = True) -> None:
+                        fmt: str) -> None:
         values: dict[str, Any] = dict(
             status=ProjectStatus.COMPLETED, progress=PROGRESS_DONE, audio_url=stored.url,
             duration_s=duration, audio_format=fmt, size_bytes=stored.size_bytes,
@@ -119,9 +130,9 @@ class JobRunner:
             finished_at=queue.now(), worker_id=None,
         )
         if not await queue.update_running(project.id, self.worker_id, **values):
-            if fresh:  # cancelled during the upload: the clip belongs to nobody
-                with contextlib.suppress(StorageError):
-                    await self.store.for_backend(stored.backend).delete(stored.key)
+            # Cancelled during the upload: the clip belongs to nobody.
+            with contextlib.suppress(StorageError):
+                await self.store.for_backend(stored.backend).delete(stored.key)
             raise _Lost
         for name, value in values.items():
             setattr(project, name, value)
