@@ -36,6 +36,8 @@ async def post(api: Api, path: str, **kwargs: object) -> tuple[int, dict]:
         (b'{"text": "Hi.", "voice": "af_bellla"}', 404, "af_bella"),
         (b'{"text": "Hi.", "lang_code": "x"}', 422, "unknown language"),
         (b'{"text": "Hi\\u0000 there."}', 422, "text"),
+        (b'{"text": "\\u0001\\u0002\\u0003"}', 422, "nothing to read"),
+        (b'{"text": "\\u200b\\u200d\\ufeff"}', 422, "nothing to read"),
         (b'{"text": "Hi.", "user_id": 123456789012345678901234567890}', 422, "user_id"),
     ],
 )
