@@ -60,7 +60,9 @@ def context_for(runtime: Runtime) -> ApiContext:
 
 async def serve_app(app: web.Application, host: str, port: int) -> ApiServer:
     """Bind `app` on host:port (0: any free port) and start serving."""
-    runner = web.AppRunner(app, shutdown_timeout=5.0)
+    # A client that hangs up cancels its handler at once: a streamed synthesis stops at its
+    # next chunk instead of running until a write fails. Writes that must finish are shielded.
+    runner = web.AppRunner(app, shutdown_timeout=5.0, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
