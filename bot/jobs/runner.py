@@ -19,6 +19,7 @@ from tts_engine import audio as audio_codec
 from tts_engine.errors import EngineNotReady, InvalidRequest, SynthesisCancelled, TTSError
 
 from . import queue
+from ._spool import AudioSpool, SpooledClip
 from .progress import ProgressHub
 from .types import (
     PROGRESS_DONE,
@@ -44,6 +45,7 @@ class JobRunner:
                  hub: ProgressHub, worker_id: str) -> None:
         self.engine, self.store, self.settings = engine, store, settings
         self.hub, self.worker_id = hub, worker_id
+        self.spool = AudioSpool()
 
     async def run(self, project: TTSProject, cancel: threading.Event) -> None:
         """Carry `project` to completed, failed, or back to pending; raises only on shutdown."""
@@ -68,25 +70,35 @@ class JobRunner:
         except Exception as exc:  # every failure must end in a row a user can read
             await self._handle_error(project, exc)
         finally:
+            if project.status != ProjectStatus.PENDING:  # not waiting for a retry
+                self.spool.discard(pid)
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
 
     async def _produce(self, project: TTSProject, cancel: threading.Event) -> None:
-        if await self._reuse(project):
-            return
+        # A retry after a storage fault stores the clip the last attempt made.
+        clip = self.spool.get(project.id)
+        if clip is None:
+            if await self._reuse(project):
+                return
+            clip = await self._make(project, cancel)
+        await self._stage(project, PROGRESS_UPLOADING)
+        stored = await self.store.put(project.id, clip.data, STORED_FORMAT)
+        await self._complete(project, stored, clip.duration, STORED_FORMAT)
+
+    async def _make(self, project: TTSProject, cancel: threading.Event) -> SpooledClip:
+        """Synthesise and encode; the result is kept until it is stored."""
         await self._stage(project, PROGRESS_GENERATING)
         req = SpeechRequest(
             text=project.text, voice=project.voice, lang=project.lang_code, speed=project.speed
         )
-        clip = await self.engine.synthesize(req, cancel=cancel)
+        audio = await self.engine.synthesize(req, cancel=cancel)
         if cancel.is_set():
             raise _Lost
         await self._stage(project, PROGRESS_ENCODING)
-        data = await asyncio.to_thread(audio_codec.encode, clip.samples, STORED_FORMAT)
-        await self._stage(project, PROGRESS_UPLOADING)
-        stored = await self.store.put(project.id, data, STORED_FORMAT)
-        await self._complete(project, stored, clip.duration, STORED_FORMAT)
+        data = await asyncio.to_thread(audio_codec.encode, audio.samples, STORED_FORMAT)
+        return self.spool.put(project.id, data, audio.duration)
 
     async def _reuse(self, project: TTSProject) -> bool:
         """Finish without synthesis from a copy of an identical completed request's audio.
@@ -163,8 +175,10 @@ class JobRunner:
     async def _handle_error(self, project: TTSProject, exc: Exception) -> None:
         if isinstance(exc, StorageError):
             transient = exc.transient
-            err: TTSError = UploadFailed(project.attempts)
-            log.warning("job %s: storing the audio failed: %s", project.id, exc)
+            err: TTSError = UploadFailed(project.attempts, exc.problem)
+            log.error("job %s: storing the audio failed (attempt %d of %d, %s): %s",
+                      project.id, project.attempts, self.settings.max_attempts,
+                      "will retry" if transient else "not retryable", exc)
         elif isinstance(exc, TTSError):
             transient = isinstance(exc, EngineNotReady)
             err = exc
