@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import socket
 from functools import partial
 from urllib.parse import urlparse
 
@@ -37,10 +38,12 @@ class WyomingServer:
         self._server: asyncio.Server | None = None
         self._handlers: dict[asyncio.Task[None], KokoroEventHandler] = {}
 
-    async def start(self) -> None:
-        """Start listening (returns once the socket is bound)."""
+    async def start(self, sock: socket.socket | None = None) -> None:
+        """Start listening (returns once bound); `sock`: a tcp socket bound beforehand."""
         parsed = urlparse(self.uri)
-        if parsed.scheme == "tcp":
+        if sock is not None:
+            self._server = await asyncio.start_server(self._accept, sock=sock, limit=HEADER_LIMIT)
+        elif parsed.scheme == "tcp":
             if parsed.hostname is None or parsed.port is None:
                 raise ValueError(f"Wyoming URI {self.uri!r} needs a host and a port")
             self._server = await asyncio.start_server(
