@@ -155,6 +155,7 @@ class KokoroEventHandler(AsyncEventHandler):
             # A language without a voice: that language's first voice.
             name = next((v.name for v in self.engine.voices(lang)), None)
         return self.engine.validate(" ".join(text.split()), name, None if name else lang)
+
     async def _speak(self, text: str, voice: SynthesizeVoice | None) -> None:
         """audio-start, the audio chunks as the engine yields them, audio-stop."""
         request = self._request(text, voice)
