@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import NoReturn, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from aiohttp import web
-from multidict import MultiMapping
 from pydantic import BaseModel, ValidationError
 
 from api._keys import USER_ID
 from api.errors import BadRequest, FieldInvalid, Forbidden
+
+if TYPE_CHECKING:
+    from multidict import MultiMapping  # aiohttp's query type
 
 M = TypeVar("M", bound=BaseModel)
 
