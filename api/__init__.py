@@ -7,7 +7,8 @@ handles they return at shut-down.
 
 from __future__ import annotations
 
-from api.server import ApiServer, check_bind, main, start_api, start_wyoming
+from api._standalone import main
+from api.server import ApiServer, check_bind, start_api, start_wyoming
 from api.wyoming_tts import WyomingServer
 
 __all__ = ["ApiServer", "WyomingServer", "check_bind", "main", "start_api", "start_wyoming"]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from api._keys import USER_ID
 from api.errors import BadRequest, FieldInvalid, Forbidden
+
+if TYPE_CHECKING:
+    from multidict import MultiMapping  # aiohttp's query type
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -21,15 +23,27 @@ def _invalid(err: ValidationError) -> FieldInvalid:
     return FieldInvalid(field, first["msg"])
 
 
+def _no_constant(name: str) -> NoReturn:
+    # Python's json reads NaN and Infinity, which JSON does not have.
+    raise BadRequest(f"The request body is not valid JSON: {name} is not a JSON number.")
+
+
+def parse_json(raw: bytes) -> object:
+    """Strict JSON: BadRequest for invalid text, NaN/Infinity, or nesting too deep to parse."""
+    try:
+        return json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise BadRequest("The request body is nested too deeply to read.") from None
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The request body is not valid JSON.") from None
+
+
 async def read_body(request: web.Request, model: type[M]) -> M:
     """The JSON body as `model`; BadRequest when it isn't a JSON object, 422 for bad fields."""
     raw = await request.read()
     if not raw.strip():
         raise BadRequest("The request body is empty; send a JSON object.")
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The request body is not valid JSON.") from None
+    data = parse_json(raw)
     if not isinstance(data, dict):
         raise BadRequest("The request body must be a JSON object.")
     try:
@@ -38,8 +52,11 @@ async def read_body(request: web.Request, model: type[M]) -> M:
         raise _invalid(err) from None
 
 
-def read_query(query: Mapping[str, str], model: type[M]) -> M:
+def read_query(query: MultiMapping[str], model: type[M]) -> M:
     """The query string as `model` (numbers arrive as text, so this validation is lax)."""
+    for key in set(query):
+        if len(query.getall(key)) > 1:
+            raise FieldInvalid(key, "given more than once; send it once")
     try:
         return model.model_validate(dict(query))
     except ValidationError as err:

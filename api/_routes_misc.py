@@ -36,7 +36,7 @@ async def audio_file(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    """Engine loaded, database reachable, queue depth; 503 when something is down."""
+    """Engine loaded (or lazy), database reachable, queue depth; 503 when something is down."""
     ctx = request.app[CONTEXT]
     depth: int | None
     try:
@@ -45,8 +45,10 @@ async def healthz(request: web.Request) -> web.Response:
         log.warning("health: the database did not answer", exc_info=True)
         depth, database = None, False
     loaded = ctx.engine.ready
+    # A lazily loaded engine loads at its first request: not loaded yet is not "down".
+    engine_ok = loaded or ctx.engine.config.load == "lazy"
     health = Health(
-        status="ok" if loaded and database else "degraded",
+        status="ok" if engine_ok and database else "degraded",
         engine_loaded=loaded,
         database=database,
         queue_depth=depth,

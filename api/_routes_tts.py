@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import TYPE_CHECKING
@@ -67,12 +68,13 @@ async def generate(request: web.Request) -> web.Response:
     user_id = acting_user(request, body.user_id)
     # Validate before queueing, so a bad voice or speed is a 4xx now rather than a failed job.
     speech = ctx.engine.validate(body.text, body.voice, body.lang_code, body.speed)
-    result = await ctx.jobs.submit(
+    # Shielded: a client hanging up mid-request must not cut the submission in half.
+    result = await asyncio.shield(ctx.jobs.submit(
         JobRequest(
             user_id=user_id, text=speech.text, voice=speech.voice, speed=speech.speed,
             lang=speech.lang, source="api",
         )
-    )
+    ))
     view = Accepted(**project_view(result.project).model_dump(), position=result.position)
     log.info("api: queued project %s for user %s", view.tts_id, user_id)
     response = _json(view, status=202)
@@ -102,6 +104,6 @@ async def history(request: web.Request) -> web.Response:
 async def delete(request: web.Request) -> web.Response:
     """Remove a project and its stored audio (a running job is cancelled first)."""
     project = await _owned_project(request)
-    await request.app[CONTEXT].jobs.delete(project.id)
+    await asyncio.shield(request.app[CONTEXT].jobs.delete(project.id))
     log.info("api: deleted project %s", project.id)
     return web.Response(status=204)

@@ -85,3 +85,9 @@ class UnsafeBind(ApiError):
             "network could use it. Add keys under [api.keys] in config.toml, or set "
             "[api] host = \"127.0.0.1\"."
         )
+
+
+class StartupFailed(ApiError):
+    """`python -m bot api` can't start: a taken port, an unreachable or unsupported database."""
+
+    status = 500

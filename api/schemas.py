@@ -9,15 +9,19 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from tts_engine import LANGUAGES
+from tts_engine.errors import LanguageNotSupported
+from tts_engine.validation import LANGUAGE_ALIASES, language_code
 
 #: Kokoro's language letters, as the original service takes them ("a": American English, ...).
 LANG_CODES = tuple(LANGUAGES)
 
 
 def _known_lang(code: str) -> str:
-    if code not in LANG_CODES:
-        raise ValueError(f"unknown language; choose one of: {', '.join(LANG_CODES)}")
-    return code
+    # The engine's own reading, so its aliases ("en-us", "ja") work here too.
+    try:
+        return language_code(code)
+    except LanguageNotSupported:
+        raise ValueError(f"unknown language; choose one of: {', '.join(LANG_CODES)}") from None
 
 
 # NUL can't be stored in PostgreSQL text and is never speech: refused in every string field.
@@ -35,7 +39,7 @@ NumericUserId = Annotated[int, Field(ge=0, le=2**64 - 1)]
 LangCode = Annotated[
     str,
     AfterValidator(_known_lang),
-    WithJsonSchema({"type": "string", "enum": list(LANG_CODES)}),
+    WithJsonSchema({"type": "string", "enum": [*LANG_CODES, *LANGUAGE_ALIASES]}),
 ]
 AudioFormat = Literal["wav", "mp3", "opus", "flac", "pcm"]
 Status = Literal["pending", "processing", "completed", "failed", "cancelled"]

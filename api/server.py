@@ -1,12 +1,10 @@
-"""Running the front doors: inside the bot process, or alone with `python -m bot api`."""
+"""Running the front doors: binding, serving, and the handles that stop them."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import ipaddress
 import logging
-import signal
+import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,10 +12,9 @@ from aiohttp import web
 
 from api._context import ApiContext
 from api.app import create_app
-from api.errors import UnsafeBind
+from api.errors import StartupFailed, UnsafeBind
 from api.wyoming_tts import WyomingServer
-from bot.settings import ApiSettings, Settings
-from tts_engine.errors import TTSError
+from bot.settings import ApiSettings
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -58,11 +55,28 @@ def context_for(runtime: Runtime) -> ApiContext:
     return ApiContext(engine=runtime.engine, jobs=runtime.jobs, settings=runtime.settings)
 
 
-async def serve_app(app: web.Application, host: str, port: int) -> ApiServer:
-    """Bind `app` on host:port (0: any free port) and start serving."""
-    runner = web.AppRunner(app, shutdown_timeout=5.0)
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A socket bound and listening on host:port, so a taken port fails before slow work.
+
+    Raises `StartupFailed` with the reason (address in use, no such address, forbidden).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise StartupFailed(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+async def serve_app(app: web.Application, host: str, port: int,
+                    sock: socket.socket | None = None) -> ApiServer:
+    """Serve `app` on `sock` if given, else bind host:port (0: any free port)."""
+    # A client that hangs up cancels its handler at once: a streamed synthesis stops at its
+    # next chunk instead of running until a write fails. Writes that must finish are shielded.
+    runner = web.AppRunner(app, shutdown_timeout=5.0, handler_cancellation=True)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site: web.BaseSite = (
+        web.TCPSite(runner, host, port) if sock is None else web.SockSite(runner, sock)
+    )
     await site.start()
     bound_host, bound_port = runner.addresses[0][:2]
     url = f"http://{bound_host if ':' not in bound_host else f'[{bound_host}]'}:{bound_port}"
@@ -70,55 +84,18 @@ async def serve_app(app: web.Application, host: str, port: int) -> ApiServer:
     return ApiServer(runner, url)
 
 
-async def start_api(runtime: Runtime) -> ApiServer:
-    """Serve the HTTP API of a started runtime on settings.api.host/port."""
+async def start_api(runtime: Runtime, sock: socket.socket | None = None) -> ApiServer:
+    """Serve the HTTP API of a started runtime on settings.api.host/port (or on `sock`)."""
     api = runtime.settings.api
     check_bind(api)
-    return await serve_app(create_app(context_for(runtime)), api.host, api.port)
+    return await serve_app(create_app(context_for(runtime)), api.host, api.port, sock)
 
 
-async def start_wyoming(runtime: Runtime) -> WyomingServer:
-    """Serve the Wyoming TTS server of a started runtime on settings.wyoming.uri."""
+async def start_wyoming(runtime: Runtime, sock: socket.socket | None = None) -> WyomingServer:
+    """Serve the Wyoming TTS server of a started runtime on settings.wyoming.uri (or `sock`)."""
     server = WyomingServer(
         runtime.settings.wyoming.uri, runtime.engine, runtime.settings.engine.default_voice,
-        runtime.settings.wyoming.dictionary_user,
+        dictionary_user=runtime.settings.wyoming.dictionary_user,
     )
-    await server.start()
+    await server.start(sock)
     return server
-
-
-async def _until_stopped() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
-
-
-async def _serve(settings: Settings) -> None:
-    from bot.runtime import open_runtime  # the bot's wiring; imported late to keep `api` light
-
-    # The runtime's workers (settings.jobs.workers) run here too, so an API alone finishes its
-    # jobs; set workers = 0 when `python -m bot worker` processes do that instead.
-    async with open_runtime(settings) as runtime:
-        servers: list[ApiServer | WyomingServer] = []
-        try:
-            servers.append(await start_api(runtime))
-            if settings.wyoming.enabled:
-                servers.append(await start_wyoming(runtime))
-            await _until_stopped()
-        finally:
-            for server in reversed(servers):
-                await server.stop()
-
-
-def main(settings: Settings) -> int:
-    """`python -m bot api`: the HTTP API (and Wyoming when enabled) until SIGINT/SIGTERM."""
-    try:
-        check_bind(settings.api)
-        asyncio.run(_serve(settings))
-    except TTSError as err:
-        log.error("%s", err)
-        return 2
-    return 0

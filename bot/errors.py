@@ -71,17 +71,28 @@ class AudioUnavailable(TTSError):
         super().__init__(f"The audio can't be fetched right now: {reason}.")
 
 
+#: Why storing failed, in a user's words, by the store's `problem`.
+_STORAGE_PROBLEMS = {
+    "unreachable": "the storage service is unreachable",
+    "full": "the server's audio storage is full",
+    "not_writable": "the server can't write its audio files",
+    "local_io": "the server's audio storage failed",
+    "rejected": "the storage service refused the file",
+}
+
+
 class UploadFailed(TTSError):
     """The audio was made but could not be stored, after every retry."""
 
     status = 503
 
-    def __init__(self, attempts: int) -> None:
-        self.attempts = attempts
+    def __init__(self, attempts: int, problem: str = "unreachable") -> None:
+        self.attempts, self.problem = attempts, problem
+        why = _STORAGE_PROBLEMS.get(problem, _STORAGE_PROBLEMS["unreachable"])
+        tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
         super().__init__(
-            f"The audio was generated but could not be stored after {attempts} "
-            f"attempt{'s' if attempts != 1 else ''} "
-            "(the storage service is unreachable). Please try again later."
+            f"The audio was generated but could not be stored after {tries} ({why}). "
+            "Please try again later."
         )
 
 

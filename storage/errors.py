@@ -8,12 +8,16 @@ class StorageError(Exception):
 
     #: Whether trying again later may succeed (network outage, timeout, server error).
     transient: bool = True
+    #: What went wrong, for the job layer's wording: "unreachable" (a remote store), "full"
+    #: (no space left), "not_writable" (read-only or forbidden folder), "rejected".
+    problem: str = "unreachable"
 
 
 class PermanentStorageError(StorageError):
     """A failure that retrying cannot fix: bad credentials, a rejected file."""
 
     transient = False
+    problem = "rejected"
 
 
 class AudioNotFound(StorageError):

@@ -9,7 +9,13 @@ import logging
 import math
 
 from tts_engine.config import EngineConfig
-from tts_engine.errors import LanguageNotSupported, SpeedOutOfRange, TextEmpty, TextTooLong
+from tts_engine.errors import (
+    LanguageNotSupported,
+    NothingToSay,
+    SpeedOutOfRange,
+    TextEmpty,
+    TextTooLong,
+)
 from tts_engine.g2p import check_language
 from tts_engine.speech import LANGUAGES, SpeechRequest
 from tts_engine.voices import VoiceLibrary, parse_spec
@@ -42,6 +48,12 @@ def default_voice(config: EngineConfig, library: VoiceLibrary, lang: str | None)
     return next((n for n in same if n[1] == "f"), same[0] if same else default)
 
 
+def has_speakable(text: str) -> bool:
+    """Whether `text` has a letter or a digit: without one (control or zero-width characters,
+    lone symbols) every phonemizer produces nothing, so the request is refused up front."""
+    return any(ch.isalnum() for ch in text)
+
+
 def _check_speed(speed: float) -> float:
     if not isinstance(speed, int | float) or not math.isfinite(speed) or not (
         MIN_SPEED <= speed <= MAX_SPEED
@@ -63,6 +75,8 @@ def build_request(
         raise TextEmpty()
     if len(text) > config.max_text_chars:
         raise TextTooLong(len(text), config.max_text_chars)
+    if not has_speakable(text):
+        raise NothingToSay()
     speed = _check_speed(speed)
     code = None if lang is None else language_code(lang)
     blend = parse_spec(voice or default_voice(config, library, code))

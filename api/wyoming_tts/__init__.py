@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
 from functools import partial
 from urllib.parse import urlparse
 
 from api.wyoming_tts._handler import KokoroEventHandler
 from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
+from api.wyoming_tts._protocol import HEADER_LIMIT
 from tts_engine import TTSEngine
 
 __all__ = ["LANGUAGE_TAGS", "WyomingServer", "build_info", "lang_for_tag"]
@@ -16,27 +19,44 @@ __all__ = ["LANGUAGE_TAGS", "WyomingServer", "build_info", "lang_for_tag"]
 log = logging.getLogger(__name__)
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class WyomingServer:
     """Listens on a `tcp://host:port` or `unix:///path` URI; one handler task per client."""
 
-    def __init__(self, uri: str, engine: TTSEngine, default_voice: str,
-                 dictionary_user: str | None = None) -> None:
+    def __init__(self, uri: str, engine: TTSEngine, default_voice: str, *,
+                 dictionary_user: str | None = None, max_chars: int | None = None) -> None:
         self.uri = uri
-        self._factory = partial(KokoroEventHandler, engine, default_voice, dictionary_user)
+        self._factory = partial(KokoroEventHandler, engine, default_voice,
+                                dictionary_user=dictionary_user, max_chars=max_chars)
         self._server: asyncio.Server | None = None
         self._handlers: dict[asyncio.Task[None], KokoroEventHandler] = {}
 
-    async def start(self) -> None:
-        """Start listening (returns once the socket is bound)."""
+    async def start(self, sock: socket.socket | None = None) -> None:
+        """Start listening (returns once bound); `sock`: a tcp socket bound beforehand."""
         parsed = urlparse(self.uri)
-        if parsed.scheme == "tcp":
+        if sock is not None:
+            self._server = await asyncio.start_server(self._accept, sock=sock, limit=HEADER_LIMIT)
+        elif parsed.scheme == "tcp":
             if parsed.hostname is None or parsed.port is None:
                 raise ValueError(f"Wyoming URI {self.uri!r} needs a host and a port")
             self._server = await asyncio.start_server(
-                self._accept, parsed.hostname, parsed.port
+                self._accept, parsed.hostname, parsed.port, limit=HEADER_LIMIT
             )
+            if not _is_loopback(parsed.hostname):
+                log.warning("Wyoming has no authentication: anyone who can reach %s can use "
+                            "this speech server", self.uri)
         elif parsed.scheme == "unix":
-            self._server = await asyncio.start_unix_server(self._accept, parsed.path)
+            self._server = await asyncio.start_unix_server(
+                self._accept, parsed.path, limit=HEADER_LIMIT
+            )
         else:
             raise ValueError(f"Wyoming URI {self.uri!r}: use tcp://host:port or unix:///path")
         log.info("Wyoming TTS server listening on %s", self.address)
@@ -61,10 +81,13 @@ class WyomingServer:
 
     @staticmethod
     async def _serve(handler: KokoroEventHandler) -> None:
+        # Nobody awaits this task: whatever it raises is logged here, never left unretrieved.
         try:
             await handler.run()
-        except ConnectionError:
+        except (ConnectionError, asyncio.IncompleteReadError):
             log.debug("wyoming: client went away")
+        except Exception:
+            log.exception("wyoming: a connection failed")
 
     async def stop(self) -> None:
         """Stop listening, and end every open connection (a running synthesis stops too)."""

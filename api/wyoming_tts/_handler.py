@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,12 +24,13 @@ from wyoming.tts import (
 
 from api._encode import pcm16
 from api._voices import resolve_voice
-from api.wyoming_tts._info import build_info, lang_for_tag
-from api.wyoming_tts._sentences import SentenceSplitter
+from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
+from api.wyoming_tts._protocol import read_event
+from api.wyoming_tts._sentences import DEFAULT_MAX_CHARS, SentenceSplitter
 from bot.dictionary import speakable
 from tts_engine import SpeechRequest, TTSEngine
 from tts_engine.audio import SAMPLE_RATE
-from tts_engine.errors import TTSError
+from tts_engine.errors import LanguageNotSupported, NothingToSay, TTSError
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +39,60 @@ MAX_CHUNK_SAMPLES = SAMPLE_RATE // 4
 _FORMAT: dict[str, int] = {"rate": SAMPLE_RATE, "width": 2, "channels": 1}
 
 
+@dataclass
+class _Stream:
+    """One streamed synthesis (synthesize-start .. synthesize-stop)."""
+
+    voice: SynthesizeVoice | None
+    splitter: SentenceSplitter
+    #: Set at the first error: the rest of the stream is not spoken (one `error` is enough).
+    failed: bool = False
+
+
 class KokoroEventHandler(AsyncEventHandler):
-    """Serves one client; streamed text is spoken sentence by sentence as it arrives."""
+    """Serves one client; streamed text is spoken sentence by sentence as it arrives.
+
+    Events are handled one at a time: while a sentence is spoken nothing more is read, so a
+    client sending text faster than it can be spoken is held back by TCP, never buffered.
+    """
 
     def __init__(
-        self, engine: TTSEngine, default_voice: str, dictionary_user: str | None, *args: Any,
-        **kwargs: Any
+        self, engine: TTSEngine, default_voice: str, *args: Any,
+        dictionary_user: str | None = None, max_chars: int | None = None, **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.engine = engine
         self.default_voice = default_voice
         #: Whose pronunciation dictionary applies (`wyoming.dictionary_user`).
         self.dictionary_user = dictionary_user
-        self._streaming = False
-        self._voice: SynthesizeVoice | None = None
-        self._splitter = SentenceSplitter()
+        # A streamed piece never exceeds what the engine accepts in one request.
+        limit = min(max_chars or DEFAULT_MAX_CHARS, engine.config.max_text_chars)
+        self.max_chars = max(2, limit)
+        self._stream: _Stream | None = None
+
+    async def run(self) -> None:
+        """Read bounded events until the client leaves, sends too much, or `stop()`."""
+        self._is_running = True
+        try:
+            while self._is_running:
+                try:
+                    event = await read_event(self.reader)
+                except TTSError as err:  # too large or not Wyoming: say so, then hang up
+                    await self._error(err)
+                    break
+                if event is None or not await self.handle_event(event):
+                    break
+        except ConnectionError:
+            log.debug("wyoming: client went away")
+        finally:
+            self.writer.close()
 
     async def handle_event(self, event: Event) -> bool:
-        """Answer one event; False would close the connection, which only a broken pipe does."""
+        """Answer one event; False closes the connection, which only a broken pipe does."""
         try:
             await self._dispatch(event)
         except TTSError as err:
-            await self.write_event(Error(text=str(err), code=type(err).__name__).event())
+            await self._error(err)
         except ConnectionError:
             return False
         except Exception:
@@ -68,36 +102,55 @@ class KokoroEventHandler(AsyncEventHandler):
             )
         return True
 
+    async def _error(self, err: TTSError) -> None:
+        await self.write_event(Error(text=str(err), code=type(err).__name__).event())
+
     async def _dispatch(self, event: Event) -> None:
         if Describe.is_type(event.type):
             await self.write_event(build_info(self.engine.voices()).event())
         elif Synthesize.is_type(event.type):
             # During a stream the client also sends the whole text for older servers: skip it.
-            if not self._streaming:
+            if self._stream is None:
                 synthesize = Synthesize.from_event(event)
                 await self._speak(synthesize.text, synthesize.voice)
         elif SynthesizeStart.is_type(event.type):
-            self._streaming = True
-            self._voice = SynthesizeStart.from_event(event).voice
-            self._splitter = SentenceSplitter()
+            voice = SynthesizeStart.from_event(event).voice
+            self._stream = _Stream(voice, SentenceSplitter(self.max_chars))
         elif SynthesizeChunk.is_type(event.type):
-            for sentence in self._splitter.add(SynthesizeChunk.from_event(event).text):
-                await self._speak(sentence, self._voice)
+            stream = self._stream
+            if stream is not None:
+                for sentence in stream.splitter.add(SynthesizeChunk.from_event(event).text):
+                    await self._speak_streamed(stream, sentence)
         elif SynthesizeStop.is_type(event.type):
             await self._stop_stream()
 
-    async def _stop_stream(self) -> None:
+    async def _speak_streamed(self, stream: _Stream, text: str) -> None:
+        """Speak one piece of a stream; its error goes out now, before synthesize-stopped."""
+        if stream.failed:
+            return
         try:
-            rest = self._splitter.finish()
+            await self._speak(text, stream.voice)
+        except NothingToSay:
+            log.debug("wyoming: nothing to say in %.40r; skipped", text)
+        except TTSError as err:
+            stream.failed = True
+            await self._error(err)
+
+    async def _stop_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            rest = stream.splitter.finish()
             if rest:
-                await self._speak(rest, self._voice)
-        finally:
-            self._streaming = False
-            await self.write_event(SynthesizeStopped().event())
+                await self._speak_streamed(stream, rest)
+        await self.write_event(SynthesizeStopped().event())
 
     def _request(self, text: str, voice: SynthesizeVoice | None) -> SpeechRequest:
         name = voice.name if voice else None
-        lang = lang_for_tag(voice.language) if voice and voice.language else None
+        lang = None
+        if voice and voice.language:
+            lang = lang_for_tag(voice.language)
+            if lang is None:
+                raise LanguageNotSupported(voice.language, sorted(LANGUAGE_TAGS.values()))
         if name:
             installed = {v.name for v in self.engine.voices()}
             name = resolve_voice(name, installed, self.default_voice)

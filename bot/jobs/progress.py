@@ -16,6 +16,12 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from tenacity import (
+    AsyncRetrying,
+    before_sleep_log,
+    retry_if_exception_type,
+    wait_exponential,
+)
 
 from storage import db
 
@@ -71,7 +77,8 @@ class ProgressHub:
 
     async def start_postgres(self, url: str) -> None:
         """Bridge to the other processes sharing this PostgreSQL database."""
-        self._notifier = PgNotifier(url, self.deliver)
+        # Notifications may have been missed while reconnecting: idle workers look again.
+        self._notifier = PgNotifier(url, self.deliver, on_reconnect=self.work_available.set)
         await self._notifier.start()
 
     async def close(self) -> None:
@@ -82,21 +89,61 @@ class ProgressHub:
 
 
 class PgNotifier:
-    """LISTENs on a dedicated connection; NOTIFYs through the ORM's pool."""
+    """LISTENs on a dedicated connection; NOTIFYs through the ORM's pool.
 
-    def __init__(self, url: str, deliver: Callable[[ProgressEvent], None]) -> None:
+    A dropped LISTEN connection is reopened with exponential backoff (logged); meanwhile
+    subscribers keep up by re-reading rows, and `on_reconnect` runs once it is back.
+    """
+
+    def __init__(self, url: str, deliver: Callable[[ProgressEvent], None], *,
+                 on_reconnect: Callable[[], None] | None = None,
+                 backoff_s: float = 0.5, max_backoff_s: float = 30.0) -> None:
         self._url = db.normalise_url(url)
-        self._deliver = deliver
+        self._deliver, self._on_reconnect = deliver, on_reconnect
+        self._backoff_s, self._max_backoff_s = backoff_s, max_backoff_s
         self._conn: asyncpg.Connection | None = None
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._closing = False
+        #: Set each time a dropped connection has been reopened.
+        self.reconnected = asyncio.Event()
         # Our own notifications come back too; they were delivered locally already, and a late
         # echo must not overtake a newer local event.
         self._origin = uuid.uuid4().hex
 
     async def start(self) -> None:
-        """Open the listening connection."""
-        self._conn = await asyncpg.connect(self._url)
-        await self._conn.add_listener(CHANNEL, self._on_notify)
+        """Open the listening connection (a failure here is the caller's to report)."""
+        await self._open()
         log.info("listening for job progress on PostgreSQL")
+
+    async def _open(self) -> None:
+        conn = await asyncpg.connect(self._url)
+        await conn.add_listener(CHANNEL, self._on_notify)
+        conn.add_termination_listener(self._on_lost)
+        self._conn = conn
+
+    def _on_lost(self, conn: Any) -> None:
+        if self._closing or conn is not self._conn:
+            return
+        self._conn = None
+        self.reconnected.clear()
+        log.warning("the PostgreSQL LISTEN connection dropped; job progress from other "
+                    "processes is polled until it is reopened")
+        self._reconnecting = asyncio.create_task(self._reconnect(), name="pg-listen-reconnect")
+
+    async def _reconnect(self) -> None:
+        retrying = AsyncRetrying(
+            wait=wait_exponential(multiplier=self._backoff_s, max=self._max_backoff_s),
+            retry=retry_if_exception_type((OSError, TimeoutError, asyncpg.PostgresError,
+                                           asyncpg.InterfaceError)),
+            before_sleep=before_sleep_log(log, logging.WARNING),
+        )
+        async for attempt in retrying:
+            with attempt:
+                await self._open()
+        log.info("the PostgreSQL LISTEN connection is open again")
+        self.reconnected.set()
+        if self._on_reconnect is not None:
+            self._on_reconnect()
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         origin, _, body = payload.partition(" ")
@@ -119,7 +166,11 @@ class PgNotifier:
             log.warning("could not publish progress of %s", event.project_id, exc_info=True)
 
     async def close(self) -> None:
-        """Close the listening connection."""
+        """Close the listening connection (and stop reopening it)."""
+        self._closing = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            await asyncio.gather(self._reconnecting, return_exceptions=True)
         if self._conn is not None:
             with contextlib.suppress(Exception):
                 await self._conn.close(timeout=5)

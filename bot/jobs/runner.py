@@ -19,6 +19,7 @@ from tts_engine import audio as audio_codec
 from tts_engine.errors import EngineNotReady, InvalidRequest, SynthesisCancelled, TTSError
 
 from . import queue
+from ._spool import AudioSpool, SpooledClip
 from .progress import ProgressHub
 from .types import (
     PROGRESS_DONE,
@@ -44,6 +45,7 @@ class JobRunner:
                  hub: ProgressHub, worker_id: str) -> None:
         self.engine, self.store, self.settings = engine, store, settings
         self.hub, self.worker_id = hub, worker_id
+        self.spool = AudioSpool()
 
     async def run(self, project: TTSProject, cancel: threading.Event) -> None:
         """Carry `project` to completed, failed, or back to pending; raises only on shutdown."""
@@ -68,28 +70,43 @@ class JobRunner:
         except Exception as exc:  # every failure must end in a row a user can read
             await self._handle_error(project, exc)
         finally:
+            if project.status != ProjectStatus.PENDING:  # not waiting for a retry
+                self.spool.discard(pid)
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
 
     async def _produce(self, project: TTSProject, cancel: threading.Event) -> None:
-        if await self._reuse(project):
-            return
+        # A retry after a storage fault stores the clip the last attempt made.
+        clip = self.spool.get(project.id)
+        if clip is None:
+            if await self._reuse(project):
+                return
+            clip = await self._make(project, cancel)
+        await self._stage(project, PROGRESS_UPLOADING)
+        stored = await self.store.put(project.id, clip.data, STORED_FORMAT)
+        await self._complete(project, stored, clip.duration, STORED_FORMAT)
+
+    async def _make(self, project: TTSProject, cancel: threading.Event) -> SpooledClip:
+        """Synthesise and encode; the result is kept until it is stored."""
         await self._stage(project, PROGRESS_GENERATING)
         req = SpeechRequest(
             text=project.text, voice=project.voice, lang=project.lang_code, speed=project.speed
         )
-        clip = await self.engine.synthesize(req, cancel=cancel)
+        audio = await self.engine.synthesize(req, cancel=cancel)
         if cancel.is_set():
             raise _Lost
         await self._stage(project, PROGRESS_ENCODING)
-        data = await asyncio.to_thread(audio_codec.encode, clip.samples, STORED_FORMAT)
-        await self._stage(project, PROGRESS_UPLOADING)
-        stored = await self.store.put(project.id, data, STORED_FORMAT)
-        await self._complete(project, stored, clip.duration, STORED_FORMAT)
+        data = await asyncio.to_thread(audio_codec.encode, audio.samples, STORED_FORMAT)
+        return self.spool.put(project.id, data, audio.duration)
 
     async def _reuse(self, project: TTSProject) -> bool:
-        """Finish at once with the audio of an identical completed request, if one exists."""
+        """Finish without synthesis from a copy of an identical completed request's audio.
+
+        A copy, not a shared link: the project owns its own clip under its own id, so nothing
+        of the other project (its id, its owner) shows, and deleting either never breaks the
+        other. A twin whose clip vanished (a racing delete) means synthesising after all.
+        """
         twin = (
             await TTSProject.filter(
                 request_key=project.request_key, status=ProjectStatus.COMPLETED,
@@ -99,19 +116,25 @@ class JobRunner:
             .order_by("-finished_at")
             .first()
         )
-        if twin is None or twin.storage_key is None or twin.audio_url is None:
+        if twin is None or twin.storage_key is None:
             return False
-        stored = StoredAudio(
-            twin.storage_backend or self.store.backend, twin.storage_key, twin.audio_url,
-            twin.size_bytes or 0,
-        )
-        log.info("job %s reuses the audio of identical request %s", project.id, twin.id)
-        await self._complete(project, stored, twin.duration_s or 0.0, twin.audio_format or "wav",
-                             fresh=False)
+        fmt = twin.audio_format or STORED_FORMAT
+        try:
+            data = await self.store.for_backend(twin.storage_backend).read(
+                twin.storage_key, twin.audio_url
+            )
+        except StorageError as exc:
+            log.info("job %s: the audio of identical request %s can't be read (%s); "
+                     "synthesising", project.id, twin.id, exc)
+            return False
+        log.info("job %s reuses a copy of the audio of an identical request", project.id)
+        await self._stage(project, PROGRESS_UPLOADING)
+        stored = await self.store.put(project.id, data, fmt)
+        await self._complete(project, stored, twin.duration_s or 0.0, fmt)
         return True
 
     async def _complete(self, project: TTSProject, stored: StoredAudio, duration: float,
-                        fmt: str, *, fresh: bool = True) -> None:
+                        fmt: str) -> None:
         values: dict[str, Any] = dict(
             status=ProjectStatus.COMPLETED, progress=PROGRESS_DONE, audio_url=stored.url,
             duration_s=duration, audio_format=fmt, size_bytes=stored.size_bytes,
@@ -119,9 +142,9 @@ class JobRunner:
             finished_at=queue.now(), worker_id=None,
         )
         if not await queue.update_running(project.id, self.worker_id, **values):
-            if fresh:  # cancelled during the upload: the clip belongs to nobody
-                with contextlib.suppress(StorageError):
-                    await self.store.for_backend(stored.backend).delete(stored.key)
+            # Cancelled during the upload: the clip belongs to nobody.
+            with contextlib.suppress(StorageError):
+                await self.store.for_backend(stored.backend).delete(stored.key)
             raise _Lost
         for name, value in values.items():
             setattr(project, name, value)
@@ -152,8 +175,10 @@ class JobRunner:
     async def _handle_error(self, project: TTSProject, exc: Exception) -> None:
         if isinstance(exc, StorageError):
             transient = exc.transient
-            err: TTSError = UploadFailed(project.attempts)
-            log.warning("job %s: storing the audio failed: %s", project.id, exc)
+            err: TTSError = UploadFailed(project.attempts, exc.problem)
+            log.error("job %s: storing the audio failed (attempt %d of %d, %s): %s",
+                      project.id, project.attempts, self.settings.max_attempts,
+                      "will retry" if transient else "not retryable", exc)
         elif isinstance(exc, TTSError):
             transient = isinstance(exc, EngineNotReady)
             err = exc

@@ -203,7 +203,8 @@ class JobService:
                 project = await self.cancel(project.id)
         await project.delete()
         key = project.storage_key
-        # Identical requests share one clip: it goes with the last project using it.
+        # Each project owns its clip (reuse copies it); rows from older versions may still
+        # share one, which then goes with the last project using it.
         if key and not await TTSProject.filter(storage_key=key).exists():
             try:
                 await self.store.for_backend(project.storage_backend).delete(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import re
@@ -11,9 +12,29 @@ from pathlib import Path
 from uuid import UUID
 
 from storage.audio.base import AudioStore, StoredAudio
-from storage.errors import AudioNotFound, PermanentStorageError
+from storage.errors import AudioNotFound, StorageError
 
 log = logging.getLogger(__name__)
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_NOT_WRITABLE = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+class LocalWriteFailed(StorageError):
+    """Writing a clip to the audio folder failed: a full disk, a read-only or forbidden folder.
+
+    Transient: an operator can free space or fix the folder, and the job is retried meanwhile.
+    """
+
+    def __init__(self, path: Path, exc: OSError) -> None:
+        self.path, self.errno = path, exc.errno
+        if exc.errno in _FULL:
+            self.problem = "full"
+        elif exc.errno in _NOT_WRITABLE:
+            self.problem = "not_writable"
+        else:
+            self.problem = "local_io"
+        super().__init__(f"could not write {path}: {exc.strerror or exc} (errno {exc.errno})")
 
 # Keys are "<uuid>.<ext>": nothing a request can turn into a path outside the folder.
 _KEY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.[a-z0-9]{2,5}$")
@@ -45,7 +66,7 @@ class LocalAudioStore(AudioStore):
         try:
             await asyncio.to_thread(_write_atomic, path, data)
         except OSError as exc:
-            raise PermanentStorageError(f"could not write {path}: {exc.strerror}") from exc
+            raise LocalWriteFailed(path, exc) from exc
         return StoredAudio(self.backend, key, self.url_for(key), len(data))
 
     async def read(self, key: str, url: str | None = None) -> bytes:

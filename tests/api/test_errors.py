@@ -36,6 +36,8 @@ async def post(api: Api, path: str, **kwargs: object) -> tuple[int, dict]:
         (b'{"text": "Hi.", "voice": "af_bellla"}', 404, "af_bella"),
         (b'{"text": "Hi.", "lang_code": "x"}', 422, "unknown language"),
         (b'{"text": "Hi\\u0000 there."}', 422, "text"),
+        (b'{"text": "\\u0001\\u0002\\u0003"}', 422, "nothing to read"),
+        (b'{"text": "\\u200b\\u200d\\ufeff"}', 422, "nothing to read"),
         (b'{"text": "Hi.", "user_id": 123456789012345678901234567890}', 422, "user_id"),
     ],
 )
@@ -152,3 +154,58 @@ def test_no_keys_means_loopback_only() -> None:
             check_bind(ApiSettings(host=host))
     # `python -m bot api` refuses before it opens anything.
     assert main(Settings(api=ApiSettings(host="0.0.0.0"))) == 2
+
+
+DEEP = b'{"text": "hi", "x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"
+
+
+@pytest.mark.parametrize("path", [GENERATE, "/v1/audio/speech"])
+async def test_deeply_nested_json_is_a_400(api: Api, path: str) -> None:
+    status, data = await post(api, path, data=DEEP,
+                              headers={**ALICE, "Content-Type": "application/json"})
+    assert status == 400 and "nested" in data["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"text": "Hi.", "speed": NaN}', b'{"text": "Hi.", "speed": Infinity}',
+     b'{"text": "Hi.", "speed": -Infinity}'],
+)
+async def test_nan_and_infinity_are_not_json_numbers(api: Api, body: bytes) -> None:
+    status, data = await post(api, GENERATE, data=body,
+                              headers={**ALICE, "Content-Type": "application/json"})
+    assert status == 400
+    assert "not a JSON number" in data["detail"]
+
+
+async def test_language_aliases_the_engine_accepts_are_accepted(api: Api) -> None:
+    status, data = await post(api, GENERATE, json={"text": "Hi there.", "lang_code": "en-us"})
+    assert status == 202 and data["lang_code"] == "a"
+    status, data = await post(api, GENERATE, json={"text": "Hello.", "lang_code": "EN-GB"})
+    assert status == 202 and data["lang_code"] == "b"
+
+
+async def test_a_repeated_query_parameter_is_refused(make_api: MakeApi) -> None:
+    api = await make_api(keys={})
+    url = api.url("/api/v1/tts/?user_id=alice&user_id=bob")
+    async with api.session.get(url) as r:
+        assert r.status == 422
+        assert "user_id" in (await r.json())["detail"]
+        assert "more than once" in (await r.json())["detail"]
+
+
+async def test_health_with_a_lazily_loaded_engine_and_no_workers_is_ok(
+    make_api: MakeApi, model_dir
+) -> None:
+    from tts_engine import EngineConfig, TTSEngine
+
+    api = await make_api(workers=0)
+    lazy = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", load="lazy"))
+    api.ctx.engine = lazy  # not loaded: nothing here will load it before the first request
+    try:
+        async with api.session.get(api.url("/healthz")) as r:
+            assert r.status == 200
+            body = await r.json()
+        assert body["status"] == "ok" and body["engine_loaded"] is False
+    finally:
+        lazy.close()

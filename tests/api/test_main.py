@@ -91,3 +91,67 @@ uri = "tcp://127.0.0.1:{wyoming_port}"
             proc.kill()
             with contextlib.suppress(ProcessLookupError):
                 await proc.wait()
+
+
+async def _start_failure(config: Path) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--config", str(config), "api",
+        cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(120):
+            _, err = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode is not None
+    return proc.returncode, err.decode(errors="replace")
+
+
+def _config(tmp_path: Path, model_dir: Path, name: str, database: str, port: int) -> Path:
+    config = tmp_path / f"{name}.toml"
+    config.write_text(f"""
+[engine]
+model_dir = "{model_dir}"
+device = "cpu"
+[database]
+url = "{database}"
+[storage]
+backend = "local"
+local_dir = "{tmp_path}/audio"
+[api]
+port = {port}
+""")
+    return config
+
+
+@pytest.mark.slow
+async def test_start_up_failures_are_one_clear_line_and_a_failure_status(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    sqlite = f"sqlite://{tmp_path}/db.sqlite3"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy_port = int(taken.getsockname()[1])
+        dead_db = free_port()  # nothing listens there
+        results = await asyncio.gather(
+            _start_failure(_config(tmp_path, model_dir, "busy", sqlite, busy_port)),
+            _start_failure(_config(tmp_path, model_dir, "nodb",
+                                   f"postgres://postgres@127.0.0.1:{dead_db}/x", free_port())),
+            _start_failure(_config(tmp_path, model_dir, "mysql",
+                                   "mysql://root@127.0.0.1/x", free_port())),
+        )
+    expected = [f"{busy_port}", "database", "mysql"]
+    for (status, err), words in zip(results, expected, strict=True):
+        assert status != 0, err
+        assert "Traceback" not in err, err
+        errors = [line for line in err.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and words in errors[0], err
+    busy_err = results[0][1]
+    assert "in use" in busy_err
+    # The port is checked before the slow work: no engine was loaded, no worker started.
+    assert "workers started" not in busy_err and "warm" not in busy_err.lower()
+    assert "aiomysql" not in results[2][1]

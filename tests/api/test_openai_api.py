@@ -180,3 +180,29 @@ async def test_a_failure_before_any_audio_is_a_json_error(api: Api) -> None:
     async with api.session.post(api.url(SPEECH), json={"input": "Hi."}, headers=ALICE) as r:
         assert r.status == 503
         assert "starting up" in (await r.json())["detail"]
+
+
+class SlowSecondChunk(CountingEngine):
+    """The first chunk at once; the second takes as long as a long sentence would."""
+
+    def __init__(self, engine: Any) -> None:
+        super().__init__(engine)
+        self.cancel: Any = None
+
+    async def stream(self, req: Any, cancel: Any = None) -> AsyncIterator[np.ndarray]:
+        self.cancel = cancel
+        async for chunk in self._engine.stream(req, cancel):
+            yield chunk
+            await asyncio.Event().wait()  # the next chunk is still being synthesised
+
+
+async def test_a_hang_up_is_noticed_while_the_next_chunk_is_synthesised(api: Api) -> None:
+    slow = SlowSecondChunk(api.ctx.engine)
+    api.ctx.engine = slow  # type: ignore[assignment]
+    body = {"input": "One.\n\nTwo.", "voice": "af_heart", "response_format": "pcm"}
+    async with api.session.post(api.url(SPEECH), json=body, headers=ALICE) as r:
+        assert r.status == 200
+        await r.content.readany()
+        r.connection.transport.abort()
+    # The synthesis is told to stop without waiting for another chunk to be written.
+    assert await asyncio.to_thread(slow.cancel.wait, 10)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import json
 from collections.abc import AsyncIterator
 
 import pytest
@@ -112,3 +115,94 @@ async def test_errors_come_back_as_error_events_and_the_connection_lives(
     assert Error.from_event(await read(client)).code == "TextEmpty"
     await client.write_event(Synthesize("Still here.").event())
     assert len(await read_utterance(client)) > 0
+
+
+async def test_a_long_unterminated_stream_is_spoken_in_pieces_as_it_arrives(
+    api_engine: TTSEngine,
+) -> None:
+    # No sentence end at all, three times the longest piece the server speaks at once.
+    words = "one two three four five six seven eight nine ten eleven twelve"
+    server = WyomingServer("tcp://127.0.0.1:0", api_engine, "af_heart", max_chars=24)
+    await server.start()
+    try:
+        port = int(server.address.rsplit(":", 1)[1])
+        async with AsyncTcpClient("127.0.0.1", port, read_timeout=60) as client:
+            await client.write_event(SynthesizeStart(voice=SynthesizeVoice(name="af_sky")).event())
+            for start in range(0, len(words), 10):
+                await client.write_event(SynthesizeChunk(words[start:start + 10]).event())
+            # Audio comes before the stream ends: the text was cut, not buffered until the stop.
+            assert len(await read_utterance(client)) > 0
+            await client.write_event(SynthesizeStop().event())
+            utterances = 1
+            while not SynthesizeStopped.is_type((event := await read(client)).type):
+                assert AudioStart.is_type(event.type), event  # nothing was refused
+                while not AudioStop.is_type((await read(client)).type):
+                    pass
+                utterances += 1
+            assert utterances >= 3
+    finally:
+        await server.stop()
+
+
+async def test_a_stream_error_comes_before_synthesize_stopped(client: AsyncTcpClient) -> None:
+    await client.write_event(SynthesizeStart(voice=SynthesizeVoice(name="af_nobody")).event())
+    await client.write_event(SynthesizeChunk("The last sentence has no end").event())
+    await client.write_event(SynthesizeStop().event())
+    error = Error.from_event(await read(client))
+    assert error.code == "VoiceNotFound"
+    assert SynthesizeStopped.is_type((await read(client)).type)
+
+
+async def test_an_unknown_language_tag_is_an_error_not_the_default_voice(
+    client: AsyncTcpClient,
+) -> None:
+    await client.write_event(Synthesize("Hello.", voice=SynthesizeVoice(language="xx-YY")).event())
+    error = Error.from_event(await read(client))
+    assert error.code == "LanguageNotSupported" and "xx-YY" in error.text
+
+
+async def test_an_oversized_event_is_refused_and_the_connection_closed(
+    api_engine: TTSEngine,
+) -> None:
+    server = WyomingServer("tcp://127.0.0.1:0", api_engine, "af_heart")
+    await server.start()
+    try:
+        port = int(server.address.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        # 20 MB announced: refused before any of it is read or buffered.
+        writer.write(b'{"type": "synthesize-chunk", "data_length": 20000000}\n')
+        await writer.drain()
+        async with asyncio.timeout(30):
+            header = json.loads(await reader.readline())
+            assert header["type"] == "error"
+            data = json.loads(await reader.readexactly(header["data_length"]))
+            assert "over the limit" in data["text"]
+            assert await reader.read() == b""  # closed
+        writer.close()
+    finally:
+        await server.stop()
+
+
+async def test_a_client_leaving_mid_event_leaves_no_unretrieved_task_error(
+    api_engine: TTSEngine,
+) -> None:
+    loop = asyncio.get_running_loop()
+    problems: list[dict] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: problems.append(context))
+    server = WyomingServer("tcp://127.0.0.1:0", api_engine, "af_heart")
+    await server.start()
+    try:
+        port = int(server.address.rsplit(":", 1)[1])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b'{"type": "describe"}\n')
+        await reader.readline()  # the server's connection handler exists now
+        writer.write(b'{"type": "synthesize-chunk", "data_length": 500}\n{"text": "Hel')
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+    finally:
+        await server.stop()
+        gc.collect()
+        loop.set_exception_handler(previous)
+    assert problems == []

@@ -13,6 +13,7 @@ from tests.jobs.conftest import WAIT_S, GatedEngine, follow
 from tts_engine.errors import (
     InvalidVoiceSpec,
     LanguageNotSupported,
+    NothingToSay,
     SpeedOutOfRange,
     TextEmpty,
     TextTooLong,
@@ -29,6 +30,10 @@ BAD_REQUESTS = [
     (dict(text="Hi.", lang="xx"), LanguageNotSupported),
     (dict(text="Hi.", voice="af_nobody"), VoiceNotFound),
     (dict(text="Hi.", voice="af_heart(2)+"), InvalidVoiceSpec),
+    # Nothing speakable: control characters, zero-width characters, lone symbols.
+    (dict(text="\x01\x02\x03"), NothingToSay),
+    (dict(text="\u200b\u200c\u200d\ufeff"), NothingToSay),
+    (dict(text=" $ ... !? "), NothingToSay),
 ]
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 from datetime import timedelta
 from uuid import UUID
+
+import pytest
 
 from bot.jobs import JobRequest, Stage
 from bot.jobs.queue import now
@@ -135,3 +139,58 @@ async def test_transient_faults_give_up_after_max_attempts(make_service, tmp_pat
     assert events[-1].stage is Stage.FAILED and store.puts == 2
     row = await service.get(result.project.id)
     assert row.attempts == 2 and "after 2 attempts" in row.error
+
+
+async def test_an_upload_retry_reuses_the_audio_instead_of_synthesising_again(
+    make_service, tiny_engine, tmp_path
+):
+    engine = GatedEngine(tiny_engine)
+    engine.gate.set()
+    store = FlakyStore(tmp_path / "a", failures=2, error=StorageError("connection reset"))
+    service = await make_service(engine=engine, store=store, max_attempts=3)
+    result = await service.submit(JobRequest(user_id="1", text="Synthesise me once."))
+    events = await follow(service, result.project.id)
+    assert events[-1].stage is Stage.DONE and store.puts == 3
+    assert engine.calls == 1, "the retries stored the audio already made"
+
+
+def _disk_fault(monkeypatch, code: int, times: int) -> list[int]:
+    """The local store's writes fail with OSError `code` the first `times` times."""
+    import storage.audio.local as local
+
+    real, calls = local._write_atomic, []
+
+    def write(path, data):
+        calls.append(1)
+        if len(calls) <= times:
+            raise OSError(code, os.strerror(code))
+        return real(path, data)
+
+    monkeypatch.setattr(local, "_write_atomic", write)
+    return calls
+
+
+async def test_a_full_disk_is_retried_and_the_job_completes(make_service, monkeypatch, caplog):
+    calls = _disk_fault(monkeypatch, errno.ENOSPC, times=1)
+    service = await make_service(max_attempts=3)
+    result = await service.submit(JobRequest(user_id="1", text="Room at last."))
+    events = await follow(service, result.project.id)
+    assert events[-1].stage is Stage.DONE and len(calls) == 2
+    assert "No space left on device" in caplog.text  # the operator sees the real cause
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [(errno.ENOSPC, "storage is full"), (errno.EROFS, "can't write"),
+     (errno.EACCES, "can't write")],
+)
+async def test_a_local_storage_fault_tells_the_user_what_happened(
+    make_service, monkeypatch, code, words
+):
+    _disk_fault(monkeypatch, code, times=99)
+    service = await make_service(max_attempts=2)
+    result = await service.submit(JobRequest(user_id="1", text="Nowhere to go."))
+    events = await follow(service, result.project.id)
+    assert events[-1].stage is Stage.FAILED
+    assert words in events[-1].error and "unreachable" not in events[-1].error
+    assert (await service.get(result.project.id)).attempts == 2  # it was retried

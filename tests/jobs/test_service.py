@@ -9,7 +9,7 @@ import soundfile as sf
 
 from bot.jobs import JobRequest, Stage
 from storage.models import ProjectStatus, TTSProject
-from tests.jobs.conftest import follow
+from tests.jobs.conftest import GatedEngine, follow
 
 
 async def test_job_flows_from_pending_to_completed_with_every_stage(make_service, tmp_path):
@@ -49,22 +49,42 @@ async def test_audio_is_offered_as_ogg_opus_too(make_service):
     assert len(ogg) < project.size_bytes
 
 
-async def test_identical_requests_reuse_the_stored_audio_and_deleting_one_keeps_it(
-    make_service, tmp_path
+async def test_identical_requests_reuse_audio_without_sharing_anything_between_users(
+    make_service, tiny_engine, tmp_path
 ):
-    service = await make_service()
+    engine = GatedEngine(tiny_engine)
+    engine.gate.set()
+    service = await make_service(engine=engine)
     first = await service.submit(JobRequest(user_id="1", text="Same words.", voice="af_bella"))
     await follow(service, first.project.id)
     second = await service.submit(JobRequest(user_id="2", text="Same words.", voice="af_bella"))
     await follow(service, second.project.id)
     a, b = await service.get(first.project.id), await service.get(second.project.id)
     assert b.status == ProjectStatus.COMPLETED
-    assert b.storage_key == a.storage_key and b.audio_url == a.audio_url
+    assert engine.calls == 1, "the second request reused the first one's audio"
+    # Nothing of the first user's project shows in the second's.
+    assert str(a.id) not in b.audio_url and b.storage_key != a.storage_key
+    assert str(b.id) in b.audio_url
+    assert await service.audio_bytes(b) == await service.audio_bytes(a)
 
     await service.delete(a.id)
-    assert await service.audio_bytes(b)  # still there for the second user
+    assert not (tmp_path / "audio" / f"{a.id}.wav").exists()
+    assert await service.audio_bytes(b)  # the second user's audio is untouched
     await service.delete(b.id)
     assert not list((tmp_path / "audio").glob("*.wav"))
+
+
+async def test_a_reuse_racing_a_delete_still_ends_with_working_audio(make_service, tmp_path):
+    service = await make_service()
+    first = await service.submit(JobRequest(user_id="1", text="Gone soon.", voice="af_bella"))
+    await follow(service, first.project.id)
+    # The first project's clip disappears just as an identical request runs (a racing delete).
+    (tmp_path / "audio" / f"{first.project.id}.wav").unlink()
+    second = await service.submit(JobRequest(user_id="2", text="Gone soon.", voice="af_bella"))
+    events = await follow(service, second.project.id)
+    assert events[-1].stage is Stage.DONE
+    b = await service.get(second.project.id)
+    assert len(await service.audio_bytes(b)) > 1000
 
 
 async def test_defaults_and_stored_request(make_service):
