@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api._parse import acting_user, read_body
 from bot import dictionary
@@ -22,6 +22,8 @@ ITEM = "/api/v1/dictionary/{word}"
 class EntryBody(BaseModel):
     """`PUT /api/v1/dictionary/{word}`: what to say instead of the word."""
 
+    # Strict like the other bodies: `"case_sensitive": 0` is a mistake, not `false`.
+    model_config = ConfigDict(strict=True)
     replacement: str = Field(min_length=1, max_length=MAX_REPLACEMENT_CHARS,
                              description='Words, or Kokoro phonemes between slashes: "/kˈOkəɹO/"')
     case_sensitive: bool = False

@@ -20,6 +20,9 @@ async def test_a_key_manages_its_own_dictionary(api: Api) -> None:
         assert r.status == 200  # replaced
     async with put(api.url(f"{DICT}/bad"), json={"replacement": "/a(b/"}, headers=ALICE) as r:
         assert r.status == 422 and "slashes" in (await r.json())["detail"]
+    async with put(api.url(f"{DICT}/bad"), json={"replacement": "x", "case_sensitive": 0},
+                   headers=ALICE) as r:
+        assert r.status == 422  # a number is not a yes/no
     async with api.session.get(api.url(DICT), headers=ALICE) as r:
         listing = await r.json()
     assert [(e["word"], e["replacement"]) for e in listing["entries"]] == [
