@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import unicodedata
 
 from tts_engine.config import EngineConfig
 from tts_engine.errors import (
@@ -54,6 +55,12 @@ def has_speakable(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+def without_controls(text: str) -> str:
+    """`text` without control characters (NUL, BEL, ESC...), whitespace kept: they are never
+    spoken, and some stores (PostgreSQL's text) cannot even hold a NUL."""
+    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+
+
 def _check_speed(speed: float) -> float:
     if not isinstance(speed, int | float) or not math.isfinite(speed) or not (
         MIN_SPEED <= speed <= MAX_SPEED
@@ -87,4 +94,5 @@ def build_request(
         if not name.startswith(code):
             log.warning("Voice %s is not a %s voice; it may sound off", name, LANGUAGES[code])
     check_language(code)
-    return SpeechRequest(text=text.strip(), voice=blend.spec, lang=code, speed=speed)
+    text = without_controls(text).strip()
+    return SpeechRequest(text=text, voice=blend.spec, lang=code, speed=speed)

@@ -160,8 +160,9 @@ async def test_the_public_reply_quotes_the_text_safely_and_readably(harness: Har
     text = "# Big news\x00 ring\x07 \x1b[31mred \u202eevil\u2066 ok"
     _, msg = await _run_tts(h, {"text": text})
     quote = next(line for line in msg["content"].splitlines() if line.startswith("> "))
-    # Invisible controls are shown as symbols, direction overrides dropped, no heading.
-    assert quote == "> \\# Big news␀ ring␇ ␛[31mred evil ok", quote
+    # Control characters are never spoken, so they are gone from what is quoted too; direction
+    # overrides dropped, no heading.
+    assert quote == "> \\# Big news ring [31mred evil ok", quote
     assert not any(unicodedata.category(c) == "Cc" for c in msg["content"].replace("\n", ""))
     _, msg = await _run_tts(h, {"text": "1. first -# small"})
     quote = next(line for line in msg["content"].splitlines() if line.startswith("> "))

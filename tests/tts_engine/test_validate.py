@@ -83,6 +83,12 @@ def test_empty_text(fresh, text):
         fresh.validate(text)
 
 
+def test_control_characters_never_reach_the_request(fresh):
+    # A NUL in a job's text made PostgreSQL refuse the insert; none of these is ever spoken.
+    req = fresh.validate("Hello\x00 there\x07\x1b[31m\nfriend\u202e")
+    assert req.text == "Hello there[31m\nfriend\u202e"
+
+
 def test_text_limit_from_config(fresh):
     fresh.validate("x" * 100)
     with pytest.raises(TextTooLong) as err:
