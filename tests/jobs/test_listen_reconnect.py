@@ -13,13 +13,16 @@ import pytest
 from bot.jobs import ProgressEvent, Stage
 from bot.jobs.progress import CHANNEL
 from storage import db
+from tests.conftest import PG_BASE_URL
 from tests.jobs.conftest import WAIT_S
 
+# LISTEN/NOTIFY is PostgreSQL's: this runs on PostgreSQL only (CI sets TEST_DATABASE_URL).
+pytestmark = pytest.mark.skipif(not PG_BASE_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
 
+
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
 async def test_a_dropped_listen_connection_is_reopened_and_logged(make_service, database,
                                                                   caplog):
-    if not db.is_postgres(database):
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     caplog.set_level(logging.INFO, logger="bot.jobs.progress")
     service = await make_service(workers=0)
     notifier = service.hub._notifier
