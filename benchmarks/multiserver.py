@@ -24,17 +24,13 @@ import contextlib
 import os
 import random
 import resource
-import tempfile
+import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from benchmarks.voice import _fakes
-from bot.settings import JobSettings, Settings, VoiceSettings
-from tts_engine import EngineConfig, TTSEngine
+from benchmarks._bots import post, voice_bot
 
 SHORT = (
     "lol yes", "Who is up for a game tonight?", "brb, getting coffee",
@@ -56,7 +52,6 @@ SOUND_RMS = 30.0
 #: A server keeps up when p95 first audio stays under this and playback (almost) never runs dry.
 KEEPS_UP_P95_S = 2.0
 KEEPS_UP_DRY_SHARE = 0.01
-_ENGINES: list[TTSEngine] = []
 
 
 def long_message(rng: random.Random) -> str:
@@ -116,43 +111,12 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def _bot(fake: Any, voice: Any, engine: TTSEngine, db_url: str, tmp: Path) -> Any:
-    from bot.client import BotResources, create_bot
-    from bot.jobs import JobService
-    from storage.audio import LocalAudioStore
-
-    settings = Settings(engine=engine.config, jobs=JobSettings(workers=0),
-                        voice=VoiceSettings(max_message_chars=400, queue_limit=200,
-                                            idle_timeout_s=600.0))
-    jobs = JobService(engine, LocalAudioStore(tmp / "audio", "http://files.test"),
-                      settings.jobs, db_url, engine_ready=engine.start)
-    await jobs.start()
-    bot = create_bot(BotResources(settings, engine, jobs), guild_ready_timeout=0.1,
-                     connector=aiohttp.TCPConnector(ssl=voice.client_ssl))
-    await bot.login(fake.token)
-    task = asyncio.create_task(bot.connect(reconnect=False))
-    await asyncio.wait_for(bot.wait_until_ready(), 120)
-    return bot, task, jobs
-
-
-async def _post(fake: Any, guild: Any, author: int, text: str) -> float:
-    p = _fakes()[0].payloads
-    user = p.user(author, "chatter")
-    member = p.member(user)
-    del member["user"]
-    message = p.message(p.snowflake(), guild.text_channel_id, user, text,
-                        guild_id=str(guild.id), member=member)
-    sent = time.monotonic()
-    await fake.dispatch("MESSAGE_CREATE", message, guild.id)
-    return sent
-
-
 async def _channel(fake: Any, guild: Any, author: int, plan: list[tuple[float, str]],
                    t0: float) -> list[float]:
     sent = []
     for at, text in plan:
         await asyncio.sleep(max(0.0, t0 + at - time.monotonic()))  # the chat's own pace
-        sent.append(await _post(fake, guild, author, text))
+        sent.append(await post(fake, guild, author, text))
     return sent
 
 
@@ -187,57 +151,73 @@ def _collect(result: Result, voice: Any, bot: Any, guilds: list[Any],
 async def run_one(model_dir: Path, servers: int, workers: int, window: float, drain: float,
                   gap: float, seed: int) -> Result:
     """Start the fakes and a bot in `servers` voice channels; replay the seeded chat."""
-    from storage import db
-    from storage.models import GuildSettings
-
-    discord_fake, voice_fake = _fakes()
-    engine = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0,
-                                    executor_workers=workers))
-    _ENGINES.append(engine)  # keeps the shared model alive between runs
-    await engine.start()
-    voice, fake = voice_fake.FakeVoiceServer(), discord_fake.FakeDiscord()
-    guilds = [fake.add_guild(f"Server {i}") for i in range(servers)]
-    authors = [int(fake.add_member(g, "chatter", voice_channel_id=g.voice_channel_id)
-                   ["user"]["id"]) for g in guilds]
-    await voice.start()
-    fake.voice_endpoint = voice.endpoint
-    await fake.start()
     result = Result(servers, workers)
-    with tempfile.TemporaryDirectory() as tmp, fake.patched():
-        url = f"sqlite://{tmp}/bench.sqlite3"
-        await db.init_db(url)
-        for g in guilds:
-            await GuildSettings.create(guild_id=g.id, read_channel_ids=[g.text_channel_id],
-                                       announce_names=False)
-        bot, task, jobs = await _bot(fake, voice, engine, url, Path(tmp))
-        try:
-            for g in guilds:
-                channel = bot.get_guild(g.id).get_channel(g.voice_channel_id)
-                await bot.voice_manager.join(channel)
-            rng = random.Random(seed)
-            plans = [schedule(rng, window, gap) for _ in guilds]
-            result.load = os.getloadavg()[0]
-            cpu0, t0 = _cpu(), time.monotonic() + 0.5
-            sent = await asyncio.gather(*(_channel(fake, g, a, plan, t0)
-                                          for g, a, plan in zip(guilds, authors, plans,
-                                                                strict=True)))
-            total = sum(len(s) for s in sent)
-            deadline = t0 + window + drain
-            with contextlib.suppress(TimeoutError):
-                await voice.wait_until(lambda: _started(bot, guilds) >= total,
-                                       max(0.1, deadline - time.monotonic()))
-            result.cpu_s = _cpu() - cpu0
-            _collect(result, voice, bot, guilds, list(sent))
-        finally:
-            await bot.voice_manager.close()
-            await bot.close()
-            await asyncio.gather(task, return_exceptions=True)
-            await jobs.stop()
-            await db.close_db()
-            await fake.stop()
-            await voice.stop()
-            engine.close()
+    async with voice_bot(model_dir, servers, workers) as (fake, voice, bot, guilds, authors):
+        rng = random.Random(seed)
+        plans = [schedule(rng, window, gap) for _ in guilds]
+        result.load = os.getloadavg()[0]
+        cpu0, t0 = _cpu(), time.monotonic() + 0.5
+        sent = await asyncio.gather(*(_channel(fake, g, a, plan, t0)
+                                      for g, a, plan in zip(guilds, authors, plans,
+                                                            strict=True)))
+        total = sum(len(s) for s in sent)
+        deadline = t0 + window + drain
+        with contextlib.suppress(TimeoutError):
+            await voice.wait_until(lambda: _started(bot, guilds) >= total,
+                                   max(0.1, deadline - time.monotonic()))
+        result.cpu_s = _cpu() - cpu0
+        _collect(result, voice, bot, guilds, list(sent))
     return result
+
+
+async def probes(model_dir: Path, trials: int) -> None:
+    """One idle server: a short sentence's first audio, and a skip's cost to the next one."""
+    async with voice_bot(model_dir, 1, 1) as (fake, voice, bot, guilds, authors):
+        guild, author = guilds[0], authors[0]
+        player = bot.voice_manager.player(guild.id)
+        short, skip = [], []
+        for i in range(trials):
+            start = len(voice.packets)
+            sent = await post(fake, guild, author, SHORT[1 + i % 2])
+            await voice.wait_until(lambda s=start: _sound_after(voice, s) is not None, 120)
+            short.append(_sound_after(voice, start) - sent)
+            await voice.wait_until(lambda s=start: any(p.end_marker for p in
+                                                       voice.packets[s:]), 120)
+            start = len(voice.packets)
+            await post(fake, guild, author, long_message(random.Random(i)))
+            await voice.wait_until(lambda s=start: _sound_after(voice, s) is not None, 120)
+            await asyncio.sleep(0.5)  # the long message is well into its synthesis
+            mark = len(voice.packets)
+            skipped = time.monotonic()
+            player.skip()
+            await post(fake, guild, author, SHORT[3])
+            await voice.wait_until(lambda m=mark: _sound_after(voice, m, after_end=True)
+                                   is not None, 120)
+            skip.append(_sound_after(voice, mark, after_end=True) - skipped)
+            await voice.wait_until(lambda m=mark: sum(p.end_marker for p in
+                                                      voice.packets[m:]) >= 10, 120)
+        print(f"short sentence, message to first sound: median {statistics.median(short):.3f} s"
+              f" (best {min(short):.3f} s, {trials} trials, load {os.getloadavg()[0]:.1f})")
+        print(f"/skip during a 300-character message to the next message's first sound: median "
+              f"{statistics.median(skip):.3f} s (best {min(skip):.3f} s)")
+
+
+def _sound_after(voice: Any, start: int, after_end: bool = False) -> float | None:
+    """When the first packet with sound after packet `start` arrived (with `after_end`: in the
+    next utterance, after an end marker)."""
+    import numpy as np
+
+    packets = voice.packets[start:]
+    if after_end:
+        ends = [i for i, p in enumerate(packets) if p.end_marker]
+        if not ends:
+            return None
+        packets = packets[ends[0]:]
+    for packet in packets:
+        pcm = np.frombuffer(packet.pcm, dtype="<i2").astype(np.float64)
+        if not packet.end_marker and len(pcm) and np.sqrt((pcm ** 2).mean()) > SOUND_RMS:
+            return float(packet.received_at)
+    return None
 
 
 def _started(bot: Any, guilds: list[Any]) -> int:
@@ -279,6 +259,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--drain", type=float, help="seconds after the chat to wait for starts")
     parser.add_argument("--gap", type=float, default=15.0, help="mean seconds between messages")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--probes", type=int, default=3,
+                        help="trials of the short-message and skip probes (0: none)")
     parser.add_argument("--bench-dir", type=Path, default=Path(".bench"))
     args = parser.parse_args(argv)
     window = args.window or (20.0 if args.quick else 60.0)
@@ -286,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     from benchmarks._model import full_checkpoint
 
     model_dir = full_checkpoint(args.bench_dir)
+    if args.probes:
+        asyncio.run(probes(model_dir, args.probes))
     results = []
     for workers in args.workers:
         for servers in args.servers:

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,7 @@ async def _ready(process: subprocess.Popen[bytes]) -> None:
         text = line.decode(errors="replace")
         seen |= {w for w in ("listening", "warm") if w in text}
     # Drain the rest so the process never blocks on a full pipe.
-    asyncio.get_running_loop().run_in_executor(None, stream.read)
+    threading.Thread(target=stream.read, daemon=True).start()
 
 
 def _start(tmp: Path, model_dir: Path, n: int) -> SynthServer:
