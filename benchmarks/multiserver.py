@@ -180,7 +180,7 @@ async def probes(model_dir: Path, trials: int) -> None:
             start = len(voice.packets)
             sent = await post(fake, guild, author, SHORT[1 + i % 2])
             await voice.wait_until(lambda s=start: _sound_after(voice, s) is not None, 120)
-            short.append(_sound_after(voice, start) - sent)
+            short.append(_heard(voice, start) - sent)
             await voice.wait_until(lambda s=start: any(p.end_marker for p in
                                                        voice.packets[s:]), 120)
             start = len(voice.packets)
@@ -193,13 +193,19 @@ async def probes(model_dir: Path, trials: int) -> None:
             await post(fake, guild, author, SHORT[3])
             await voice.wait_until(lambda m=mark: _sound_after(voice, m, after_end=True)
                                    is not None, 120)
-            skip.append(_sound_after(voice, mark, after_end=True) - skipped)
+            skip.append(_heard(voice, mark, after_end=True) - skipped)
             await voice.wait_until(lambda m=mark: sum(p.end_marker for p in
                                                       voice.packets[m:]) >= 10, 120)
         print(f"short sentence, message to first sound: median {statistics.median(short):.3f} s"
               f" (best {min(short):.3f} s, {trials} trials, load {os.getloadavg()[0]:.1f})")
         print(f"/skip during a 300-character message to the next message's first sound: median "
               f"{statistics.median(skip):.3f} s (best {min(skip):.3f} s)")
+
+
+def _heard(voice: Any, start: int, after_end: bool = False) -> float:
+    at = _sound_after(voice, start, after_end)
+    assert at is not None
+    return at
 
 
 def _sound_after(voice: Any, start: int, after_end: bool = False) -> float | None:
