@@ -52,7 +52,7 @@ async def post(fake: Any, guild: Any, author: int, text: str) -> float:
 
 
 @contextlib.asynccontextmanager
-async def voice_bot(model_dir: Path, servers: int, workers: int
+async def voice_bot(model_dir: Path, servers: int, workers: int, threads: int = 1
                     ) -> AsyncIterator[tuple[Any, Any, Any, list[Any], list[int]]]:
     """(fake Discord, fake voice server, bot, guilds, one chatter per guild), the bot in voice
     in every guild and reading each guild's text channel."""
@@ -61,7 +61,7 @@ async def voice_bot(model_dir: Path, servers: int, workers: int
 
     discord_fake, voice_fake = _fakes()
     engine = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0,
-                                    executor_workers=workers))
+                                    executor_workers=workers, threads=threads))
     _ENGINES.append(engine)  # keeps the shared model alive between runs
     await engine.start()
     voice, fake = voice_fake.FakeVoiceServer(), discord_fake.FakeDiscord()

@@ -149,10 +149,11 @@ def _collect(result: Result, voice: Any, bot: Any, guilds: list[Any],
 
 
 async def run_one(model_dir: Path, servers: int, workers: int, window: float, drain: float,
-                  gap: float, seed: int) -> Result:
+                  gap: float, seed: int, threads: int = 1) -> Result:
     """Start the fakes and a bot in `servers` voice channels; replay the seeded chat."""
     result = Result(servers, workers)
-    async with voice_bot(model_dir, servers, workers) as (fake, voice, bot, guilds, authors):
+    async with voice_bot(model_dir, servers, workers, threads) as (
+            fake, voice, bot, guilds, authors):
         rng = random.Random(seed)
         plans = [schedule(rng, window, gap) for _ in guilds]
         result.load = os.getloadavg()[0]
@@ -170,9 +171,9 @@ async def run_one(model_dir: Path, servers: int, workers: int, window: float, dr
     return result
 
 
-async def probes(model_dir: Path, trials: int) -> None:
+async def probes(model_dir: Path, trials: int, threads: int = 1) -> None:
     """One idle server: a short sentence's first audio, and a skip's cost to the next one."""
-    async with voice_bot(model_dir, 1, 1) as (fake, voice, bot, guilds, authors):
+    async with voice_bot(model_dir, 1, 1, threads) as (fake, voice, bot, guilds, authors):
         guild, author = guilds[0], authors[0]
         player = bot.voice_manager.player(guild.id)
         short, skip = [], []
@@ -267,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--probes", type=int, default=3,
                         help="trials of the short-message and skip probes (0: none)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads per inference (1: best on a busy machine)")
     parser.add_argument("--bench-dir", type=Path, default=Path(".bench"))
     args = parser.parse_args(argv)
     window = args.window or (20.0 if args.quick else 60.0)
@@ -275,12 +278,12 @@ def main(argv: list[str] | None = None) -> None:
 
     model_dir = full_checkpoint(args.bench_dir)
     if args.probes:
-        asyncio.run(probes(model_dir, args.probes))
+        asyncio.run(probes(model_dir, args.probes, args.threads))
     results = []
     for workers in args.workers:
         for servers in args.servers:
             result = asyncio.run(run_one(model_dir, servers, workers, window, drain,
-                                         args.gap, args.seed))
+                                         args.gap, args.seed, args.threads))
             results.append(result)
             report([result])
     print()

@@ -20,8 +20,8 @@ from tts_engine.g2p.english import tokens_to_phonemes, tokens_to_text
 MAX_PHONEMES = 510
 MAX_CHARS = 400
 # The first chunk is the first sentence when that is at most FIRST_TARGET phonemes (about a
-# second of speech), else its first clause of FIRST_MIN to FIRST_MAX phonemes, else the words
-# that fit in FIRST_TARGET: a stream starts playing after one short inference.
+# second of speech), else its first clause of FIRST_MIN to FIRST_MAX phonemes, else (English)
+# the words that fit in FIRST_TARGET: a stream starts playing after one short inference.
 FIRST_TARGET = 16
 FIRST_MIN = 6
 FIRST_MAX = 80
@@ -170,7 +170,9 @@ def _first_cut(tokens: list[MToken]) -> int:
         total += 1 if token.whitespace else 0
     if not tokens or ends[-1] <= FIRST_TARGET:
         return len(tokens)
-    for i, token in enumerate(tokens):
+    # The sentence's own end is no clause: a short sentence without one starts with its first
+    # words, so even a one-line chat message plays after a tiny inference.
+    for i, token in enumerate(tokens[:-1]):
         if _is_break(token, _ALL_MARKS) and ends[i] >= FIRST_MIN:
             if ends[i] <= FIRST_MAX:
                 return i + 1
