@@ -59,7 +59,8 @@ def start_server(model_dir: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], s
         port = int(sock.getsockname()[1])
     config = tmp / "synth.toml"
     config.write_text(
-        f'[engine]\nmodel_dir = "{model_dir.resolve()}"\ndevice = "cpu"\ncache_entries = 0\n'
+        f'[engine]\nmodel_dir = "{model_dir.resolve()}"\ndevice = "cpu"\nthreads = 1\n'
+        f'cache_entries = 0\n'
         f'[database]\nurl = "sqlite://{tmp}/synth.sqlite3"\n[storage]\nlocal_dir = "{tmp}/a"\n'
         f'[jobs]\nworkers = 0\n[api]\nenabled = true\nport = {port}\n'
         f'[api.keys]\n"{KEY}" = "bench"\n', "utf-8")
@@ -87,7 +88,8 @@ def rss_mb(pid: int | None = None) -> float:
 
 async def run(model_dir: Path, trials: int) -> None:
     """Local first, then remote (never both synthesising at once)."""
-    local = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0))
+    local = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0,
+                                   threads=1))
     await local.start()
     here = await measure(local, trials)
     local_rss = rss_mb()
