@@ -6,7 +6,8 @@ ordinary chat: a seeded mix of short lines and 300-character messages, arriving 
 path: discord.py's client against the loopback fake Discord, the voice players, the engine
 (full-size random-weight checkpoint, fast path), and discord.py's voice client sending RTP to
 the loopback fake voice server. For each N and each `engine.executor_workers` it prints p50 and
-p95 time from message to its first audio packet, how often playback ran dry mid-utterance
+p95 time from message to its first audio packet (counted from the end of the previous message
+in that channel when the bot was still reading it), how often playback ran dry mid-utterance
 (underruns), process CPU per second of speech, and whether that N keeps up in real time.
 
     python -m benchmarks.multiserver [--quick] [--servers 1 4 16] [--workers 1 2]
@@ -130,11 +131,13 @@ def _collect(result: Result, voice: Any, bot: Any, guilds: list[Any],
     for guild, times in zip(guilds, sent, strict=True):
         ssrcs = set(by_guild.get(guild.id, []))
         heard = _audio.split_utterances([p for p in voice.packets if p.ssrc in ssrcs])
-        starts = [u.started_at for u in heard]
         result.sent += len(times)
         for i, at in enumerate(times):
-            if i < len(starts):
-                result.latencies.append(starts[i] - at)
+            if i < len(heard):
+                # From the message, or from the end of the channel's previous utterance when
+                # the bot was still reading that one: the wait synthesis adds.
+                free = heard[i - 1].packets[-1].received_at if i else at
+                result.latencies.append(heard[i].started_at - max(at, free))
             else:
                 result.not_started += 1
         result.speech_s += sum(u.duration for u in heard)
