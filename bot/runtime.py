@@ -22,7 +22,7 @@ from storage.audio import (
     LocalAudioStore,
     RetryingStore,
 )
-from tts_engine import TTSEngine
+from tts_engine import TTSEngine, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class Runtime:
             jobs_settings = jobs_settings.model_copy(update={"workers": workers})
         await db.init_db(settings.database.url)
         store = build_audio_store(settings.storage)
-        engine = TTSEngine(settings.engine)
+        engine = make_engine(settings.engine)
         starter = EngineStarter(engine)
         jobs = JobService(engine, store, jobs_settings, settings.database.url,
                           engine_ready=starter.wait)

@@ -16,6 +16,7 @@ from tts_engine.speech import LANGUAGES, SAMPLE_RATE, Audio, SpeechRequest, Voic
 if TYPE_CHECKING:
     from tts_engine import audio
     from tts_engine.engine import TTSEngine
+    from tts_engine.remote import make_engine
 
 __all__ = [
     "LANGUAGES",
@@ -26,9 +27,14 @@ __all__ = [
     "TTSEngine",
     "VoiceInfo",
     "audio",
+    "make_engine",
 ]
 
-_LAZY = {"TTSEngine": ("tts_engine.engine", "TTSEngine"), "audio": ("tts_engine.audio", None)}
+_LAZY = {
+    "TTSEngine": ("tts_engine.engine", "TTSEngine"),
+    "audio": ("tts_engine.audio", None),
+    "make_engine": ("tts_engine.remote", "make_engine"),
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -19,12 +19,16 @@ from tts_engine.g2p.english import tokens_to_phonemes, tokens_to_text
 
 MAX_PHONEMES = 510
 MAX_CHARS = 400
-# The first chunk is the first sentence when that is at most FIRST_TARGET phonemes (a few
-# seconds of speech), else its first clause of FIRST_MIN to FIRST_MAX phonemes, else the words
-# that fit in FIRST_TARGET: a stream starts playing after one short inference.
-FIRST_TARGET = 60
-FIRST_MIN = 12
-FIRST_MAX = 150
+# The first chunk is the first sentence when that is at most FIRST_TARGET phonemes (about a
+# second of speech), else its first clause of FIRST_MIN to FIRST_MAX phonemes, else (English)
+# the words that fit in FIRST_TARGET: a stream starts playing after one short inference.
+FIRST_TARGET = 16
+FIRST_MIN = 6
+FIRST_MAX = 80
+# After the first chunk, English chunks grow by RAMP times at most (each is synthesised while
+# the one before plays, and the engine runs several times faster than real time) up to the
+# caller's limit: short steps keep the scheduler fair and cancelling cheap.
+RAMP = 3
 PARAGRAPH_PAUSE_S = 0.6
 # Sentences handed to English G2P at a time, so the first chunk doesn't wait for all the text.
 ENGLISH_BLOCK_CHARS = 1500
@@ -72,13 +76,28 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def iter_chunks(text: str, lang: str, g2p: G2P) -> Iterator[Chunk]:
-    """Chunks of `text` in order, lazily (each paragraph is phonemized when reached)."""
+class _Ramp:
+    """The phoneme limit of each chunk: growing from the first chunk's size to `cap`."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = max(FIRST_MIN, min(cap, MAX_PHONEMES))
+        self.limit = min(self.cap, FIRST_TARGET * RAMP)
+
+    def grow(self) -> None:
+        self.limit = min(self.cap, self.limit * RAMP)
+
+
+def iter_chunks(
+    text: str, lang: str, g2p: G2P, max_phonemes: int = MAX_PHONEMES
+) -> Iterator[Chunk]:
+    """Chunks of `text` in order, lazily (each paragraph is phonemized when reached); none
+    over `max_phonemes` (at most the model's 510)."""
     paras = paragraphs(text)
     first = True
+    ramp = _Ramp(max_phonemes)
     for i, para in enumerate(paras):
-        pieces = _english(para, lang, g2p, first) if lang in ENGLISH else _other(
-            para, lang, g2p, first
+        pieces = _english(para, lang, g2p, first, ramp) if lang in ENGLISH else _other(
+            para, lang, g2p, first, ramp.cap
         )
         pending: Chunk | None = None
         for piece in pieces:
@@ -101,23 +120,23 @@ def _abbreviation(text: str, end: int) -> bool:
 # --- English: waterfall on misaki tokens -------------------------------------------------
 
 
-def _english(para: str, lang: str, g2p: G2P, first: bool) -> Iterator[Chunk]:
+def _english(para: str, lang: str, g2p: G2P, first: bool, ramp: _Ramp) -> Iterator[Chunk]:
     for block in _blocks(para, first):
         tokens = g2p.english_tokens(lang, block)
         if first:
             cut = _first_cut(tokens)
             if cut < len(tokens):
-                yield from _english_runs([tokens[:cut]])
+                yield from _english_runs([tokens[:cut]], ramp.cap)
                 tokens = tokens[cut:]
             first = False
-        yield from _english_runs(_waterfall(tokens))
+        yield from _english_runs(_waterfall(tokens, ramp), ramp.cap)
 
 
-def _english_runs(runs: Iterable[list[MToken]]) -> Iterator[Chunk]:
+def _english_runs(runs: Iterable[list[MToken]], cap: int) -> Iterator[Chunk]:
     for run in runs:
         ps = tokens_to_phonemes(run)
-        if len(ps) > MAX_PHONEMES:  # one token longer than the model's window
-            yield from _split_phonemes(tokens_to_text(run), ps)
+        if len(ps) > cap:  # one token longer than the window
+            yield from _split_phonemes(tokens_to_text(run), ps, cap)
         elif run:
             yield Chunk(tokens_to_text(run), ps)
 
@@ -151,7 +170,9 @@ def _first_cut(tokens: list[MToken]) -> int:
         total += 1 if token.whitespace else 0
     if not tokens or ends[-1] <= FIRST_TARGET:
         return len(tokens)
-    for i, token in enumerate(tokens):
+    # The sentence's own end is no clause: a short sentence without one starts with its first
+    # words, so even a one-line chat message plays after a tiny inference.
+    for i, token in enumerate(tokens[:-1]):
         if _is_break(token, _ALL_MARKS) and ends[i] >= FIRST_MIN:
             if ends[i] <= FIRST_MAX:
                 return i + 1
@@ -160,13 +181,14 @@ def _first_cut(tokens: list[MToken]) -> int:
     return fitting[-1] + 1 if fitting else len(tokens)
 
 
-def _waterfall(tokens: list[MToken]) -> Iterator[list[MToken]]:
-    """Runs of tokens of at most 510 phonemes, cut at the strongest punctuation that fits."""
+def _waterfall(tokens: list[MToken], ramp: _Ramp) -> Iterator[list[MToken]]:
+    """Runs of tokens within the ramp's limit, cut at the strongest punctuation that fits."""
     run: list[MToken] = []
     for token in tokens:
-        if run and len(tokens_to_phonemes([*run, token])) > MAX_PHONEMES:
-            cut = _cut(run, token, MAX_PHONEMES)
+        if run and len(tokens_to_phonemes([*run, token])) > ramp.limit:
+            cut = _cut(run, token, ramp.limit)
             yield run[:cut]
+            ramp.grow()
             run = run[cut:]
         run.append(token)
     if run:
@@ -187,15 +209,15 @@ def _cut(run: list[MToken], nxt: MToken, limit: int) -> int:
 # --- Other languages: sentences of at most ~400 characters --------------------------------
 
 
-def _other(para: str, lang: str, g2p: G2P, first: bool) -> Iterator[Chunk]:
+def _other(para: str, lang: str, g2p: G2P, first: bool, cap: int) -> Iterator[Chunk]:
     for piece in _groups(para, first):
         if first:
             head, piece = _first_piece(piece, lang, g2p)
             if head:
-                yield from _phonemized(head, lang, g2p)
+                yield from _phonemized(head, lang, g2p, cap)
             first = False
         if piece.strip():
-            yield from _phonemized(piece, lang, g2p)
+            yield from _phonemized(piece, lang, g2p, cap)
 
 
 def _groups(para: str, first: bool) -> Iterator[str]:
@@ -249,25 +271,25 @@ def _boundary(text: str, limit: int, spaces_only: bool = False) -> int:
     return limit
 
 
-def _phonemized(text: str, lang: str, g2p: G2P) -> Iterator[Chunk]:
-    """Phonemize `text`; halve it and try again while its phonemes exceed the window."""
+def _phonemized(text: str, lang: str, g2p: G2P, cap: int) -> Iterator[Chunk]:
+    """Phonemize `text`; halve it and try again while its phonemes exceed `cap`."""
     ps = g2p.phonemize(lang, text)
-    if len(ps) <= MAX_PHONEMES:
+    if len(ps) <= cap:
         yield Chunk(text, ps)
         return
     half = _boundary(text, max(1, len(text) // 2))
     if half >= len(text):
-        yield from _split_phonemes(text, ps)
+        yield from _split_phonemes(text, ps, cap)
         return
-    yield from _phonemized(text[:half], lang, g2p)
-    yield from _phonemized(text[half:], lang, g2p)
+    yield from _phonemized(text[:half], lang, g2p, cap)
+    yield from _phonemized(text[half:], lang, g2p, cap)
 
 
-def _split_phonemes(text: str, ps: str) -> Iterator[Chunk]:
+def _split_phonemes(text: str, ps: str, cap: int = MAX_PHONEMES) -> Iterator[Chunk]:
     """Last resort for an unsplittable word: cut the phonemes themselves at spaces."""
     while ps:
-        cut = len(ps) if len(ps) <= MAX_PHONEMES else ps.rfind(" ", 0, MAX_PHONEMES) + 1
+        cut = len(ps) if len(ps) <= cap else ps.rfind(" ", 0, cap) + 1
         if cut <= 0:
-            cut = MAX_PHONEMES
+            cut = cap
         yield Chunk(text, ps[:cut].strip())
         text, ps = "", ps[cut:].lstrip()

@@ -26,8 +26,16 @@ class EngineConfig(BaseModel):
     fast: bool = True
     # Torch intra-op threads; 0 means one per core.
     threads: int = Field(default=0, ge=0)
-    # Inference threads shared by every caller of the engine.
+    # Inference threads shared by every caller of the engine (scheduled fairly, chunk by chunk).
     executor_workers: int = Field(default=1, ge=1)
+    # Longest chunk (phonemes) after the short first ones: the most another server's speech
+    # waits behind, and the most a cancelled stream costs (the model's window is 510).
+    chunk_phonemes: int = Field(default=250, ge=16, le=510)
+    # Synthesis servers (this project's HTTP API) to stream from instead of loading the model;
+    # empty: synthesise here. `remote_key` is their bearer key (TTSBOT__ENGINE__REMOTE_KEY).
+    remote: list[str] = Field(default_factory=list)
+    remote_key: str | None = Field(default=None, repr=False)
+    remote_health_s: float = Field(default=5.0, gt=0)
     # Bounded in-memory cache of finished clips, by request.
     cache_entries: int = Field(default=64, ge=0)
     cache_max_mb: int = Field(default=256, ge=0)

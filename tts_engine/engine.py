@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Callable, Generator, Hashable, Iterator
 from functools import partial
 from typing import Any
 
@@ -22,6 +20,7 @@ from tts_engine.chunking import Chunk, iter_chunks
 from tts_engine.config import EngineConfig
 from tts_engine.errors import ModelUnavailable, NothingToSay, SynthesisCancelled
 from tts_engine.g2p import G2P
+from tts_engine.scheduler import FairScheduler, Priority, drive, raise_if_cancelled
 from tts_engine.speech import SAMPLE_RATE, Audio, SpeechRequest, VoiceInfo
 from tts_engine.validation import build_request, language_code
 from tts_engine.voices import VoiceLibrary, parse_spec
@@ -36,14 +35,13 @@ class TTSEngine:
 
     One `KModel` per process (engines on the same weights share it), built by `_build_model`;
     every inference goes through `_infer`.
-    Async methods run the work in the engine's own thread pool.
+    Async methods run the work chunk by chunk on the engine's `FairScheduler`: by priority,
+    then round robin over who asked (`key`).
     """
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
-        self._executor = ThreadPoolExecutor(
-            max_workers=config.executor_workers, thread_name_prefix="tts-engine"
-        )
+        self.scheduler = FairScheduler(config.executor_workers)
         self._load_lock = threading.Lock()
         self._library_lock = threading.Lock()
         self._model: Any = None
@@ -108,6 +106,7 @@ class TTSEngine:
             from tts_engine.fast import optimize
 
             optimize(model)
+        _add_cancel_points(model)
         return model
 
     async def start(self) -> None:
@@ -117,7 +116,7 @@ class TTSEngine:
         """
         if self.config.load == "lazy":
             return
-        await asyncio.get_running_loop().run_in_executor(self._executor, self._warm_up)
+        await asyncio.wrap_future(self.scheduler.submit(self._warm_up, priority=Priority.VOICE))
 
     def _warm_up(self) -> None:
         self.load()
@@ -129,8 +128,8 @@ class TTSEngine:
         log.info("Engine warm in %.2fs", time.perf_counter() - started)
 
     def close(self) -> None:
-        """Stop the executor; running work finishes, queued work is dropped."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the scheduler; running work finishes, queued work is dropped."""
+        self.scheduler.close()
 
     # --- voices and validation -----------------------------------------------------------
 
@@ -168,7 +167,7 @@ class TTSEngine:
 
     def _chunks(self, req: SpeechRequest) -> Iterator[Chunk]:
         assert self._g2p is not None
-        return iter_chunks(req.text, req.lang, self._g2p)
+        return iter_chunks(req.text, req.lang, self._g2p, self.config.chunk_phonemes)
 
     def _render(
         self, req: SpeechRequest, cancel: threading.Event | None
@@ -226,59 +225,76 @@ class TTSEngine:
         on_progress: Callable[[float], None] | None = None,
     ) -> Audio:
         """The whole clip; `on_progress` gets the fraction of the text done after each chunk."""
+        *_, clip = self._synthesis_steps(req, cancel, on_progress)
+        assert clip is not None
+        return clip
+
+    def _synthesis_steps(
+        self,
+        req: SpeechRequest,
+        cancel: threading.Event | None,
+        on_progress: Callable[[float], None] | None,
+    ) -> Generator[Audio | None, None, None]:
+        """`synthesize_sync` one chunk per step: None after each chunk, the clip last."""
         key = self._cache_key(req)
         cached = self._cached(key, cancel)
         if cached is not None:
             if on_progress is not None:
                 on_progress(1.0)
-            return cached
+            yield cached
+            return
         pieces, done, total = [], 0, max(1, len(req.text))
         for chunk, audio in self._render(req, cancel):
             pieces.append(audio)
             done += len(chunk.text)
             if on_progress is not None:
                 on_progress(min(1.0, done / total))
+            yield None
         if on_progress is not None:
             on_progress(1.0)
         clip = Audio(np.concatenate(pieces).astype(np.float32, copy=False))
         self.cache.put(key, clip)
-        return clip
+        yield clip
 
     async def synthesize(
         self,
         req: SpeechRequest,
         cancel: threading.Event | None = None,
         on_progress: Callable[[float], None] | None = None,
+        *,
+        priority: Priority = Priority.BATCH,
+        key: Hashable | None = None,
     ) -> Audio:
-        """`synthesize_sync` in the engine's executor; cancelling the await stops the work."""
+        """The whole clip, one scheduled step per chunk; cancelling the await stops the work."""
         cancel = cancel or threading.Event()
-        call = partial(self.synthesize_sync, req, cancel, on_progress)
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, call)
-        except asyncio.CancelledError:
-            cancel.set()
-            raise
+        steps = self._synthesis_steps(req, cancel, on_progress)
+        clip = None
+        async for step in drive(self.scheduler, steps, cancel, priority=priority, key=key):
+            clip = step
+        assert clip is not None
+        return clip
 
-    async def stream(
-        self, req: SpeechRequest, cancel: threading.Event | None = None
+    def stream(
+        self,
+        req: SpeechRequest,
+        cancel: threading.Event | None = None,
+        *,
+        priority: Priority = Priority.INTERACTIVE,
+        key: Hashable | None = None,
     ) -> AsyncIterator[np.ndarray]:
-        """Chunks as they are ready, each synthesised in the executor."""
+        """Chunks as they are ready, one scheduled step each; the first one is short. Leaving
+        early sets `cancel`: the chunk being synthesised is abandoned mid-way."""
         cancel = cancel or threading.Event()
-        chunks = self.stream_sync(req, cancel)
-        loop = asyncio.get_running_loop()
-        done = object()
-        finished = False
-        try:
-            while True:
-                audio = await loop.run_in_executor(self._executor, next, chunks, done)
-                if not isinstance(audio, np.ndarray):
-                    finished = True
-                    return
-                yield audio
-        finally:
-            if not finished:
-                # The consumer left early or was cancelled: stop at the next chunk boundary.
-                cancel.set()
-            # ValueError: still running in the executor; `cancel` ends it there.
-            with contextlib.suppress(ValueError):
-                chunks.close()
+        return drive(self.scheduler, self.stream_sync(req, cancel), cancel,
+                     priority=priority, key=key)
+
+
+def _add_cancel_points(model: torch.nn.Module) -> None:
+    """Let a cancelled step stop between the model's layers rather than after the chunk."""
+
+    def check(*_: object) -> None:
+        raise_if_cancelled()
+
+    for module in model.modules():
+        if next(module.children(), None) is not None:
+            module.register_forward_pre_hook(check)

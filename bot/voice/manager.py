@@ -17,6 +17,7 @@ import discord
 
 from bot.settings import VoiceSettings
 from bot.voice.errors import BusyElsewhere, ConnectFailed, NotConnected, NotInVoice
+from bot.voice.pacing import Pacer
 from bot.voice.player import GuildPlayer, Utterance
 from bot.voice.text import NameAnnouncer
 from tts_engine import SpeechRequest, TTSEngine
@@ -54,6 +55,8 @@ class VoiceManager:
         self.settings = settings
         self.players: dict[int, GuildPlayer] = {}
         self.announcer = NameAnnouncer(settings.name_repeat_s)
+        #: Synthesis speed measured across every server (one machine, one engine).
+        self.pacer = Pacer()
         self._locks: dict[int, asyncio.Lock] = {}
         self._leave_timers: dict[int, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -101,7 +104,8 @@ class VoiceManager:
             except (TimeoutError, discord.ClientException, OSError) as exc:
                 raise ConnectFailed(channel.name, type(exc).__name__) from exc
             assert isinstance(vc, discord.VoiceClient)
-            player = GuildPlayer(self.engine, vc, self.settings, on_idle=self._idle)
+            player = GuildPlayer(self.engine, vc, self.settings, on_idle=self._idle,
+                                 pacer=self.pacer)
             self.players[guild.id] = player
             player.start()
             log.info("joined voice channel %s in guild %s", channel.id, guild.id)

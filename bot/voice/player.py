@@ -2,7 +2,10 @@
 synthesised.
 
 One utterance is synthesised ahead of the one playing, so the next starts without a gap;
-synthesis runs chunk by chunk in the engine's executor (shared fairly with /tts jobs).
+synthesis runs chunk by chunk on the engine's scheduler at voice priority, keyed by server, so
+every server's speech takes turns fairly (and goes before HTTP streams and /tts jobs).
+Playback starts once the audio ready will carry the utterance through at the measured
+synthesis rate (`pacing`).
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ import discord
 
 from bot.settings import VoiceSettings
 from bot.voice.errors import VoiceQueueFull
+from bot.voice.pacing import ChunkClock, Pacer
 from bot.voice.source import FrameBuffer, StreamSource
 from tts_engine import SpeechRequest, TTSEngine
 from tts_engine.errors import SynthesisCancelled, TTSError
+from tts_engine.scheduler import Priority
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,8 @@ class Utterance:
     error: BaseException | None = None
     #: Jumps ahead of ordinary utterances in the queue (the server's priority role).
     priority: bool = False
+    #: Seconds of audio in the latest chunk synthesised.
+    last_chunk_s: float = 0.0
 
 
 class GuildPlayer:
@@ -66,8 +73,10 @@ class GuildPlayer:
 
     def __init__(self, engine: TTSEngine, voice_client: discord.VoiceClient,
                  settings: VoiceSettings,
-                 on_idle: Callable[[GuildPlayer], Awaitable[None]] | None = None) -> None:
+                 on_idle: Callable[[GuildPlayer], Awaitable[None]] | None = None,
+                 pacer: Pacer | None = None) -> None:
         self.engine = engine
+        self.pacer = pacer or Pacer()
         self.voice_client = voice_client
         self.settings = settings
         self.queue: deque[Utterance] = deque()
@@ -176,9 +185,14 @@ class GuildPlayer:
         buffer = utterance.buffer
         assert buffer is not None
         request = dataclasses.replace(utterance.request, speed=speed)
+        clock = ChunkClock(self.pacer)
         try:
-            async for chunk in self.engine.stream(request, utterance.cancel):
+            async for chunk in self.engine.stream(request, utterance.cancel,
+                                                  priority=Priority.VOICE, key=self.guild_id):
+                clock.tick(len(chunk) / 24000)
+                utterance.last_chunk_s = clock.last_chunk_s
                 buffer.feed(chunk)
+            self.pacer.utterance(len(request.text), buffer.fed_s, speed)
         except (SynthesisCancelled, asyncio.CancelledError):
             buffer.abort()
         except TTSError as exc:
@@ -225,6 +239,7 @@ class GuildPlayer:
         buffer = utterance.buffer
         assert buffer is not None
         await buffer.started.wait()
+        await self._prebuffer(utterance, buffer)
         if utterance.cancel.is_set() or (buffer.finished and buffer.queued_s == 0):
             return
         if not await self._connected():
@@ -243,6 +258,13 @@ class GuildPlayer:
         self.voice_client.play(StreamSource(buffer), after=after)
         self._maybe_prefetch()
         await done.wait()
+
+    async def _prebuffer(self, utterance: Utterance, buffer: FrameBuffer) -> None:
+        """Hold the start until the audio ready will last until the rest is synthesised."""
+        chars, speed = len(utterance.request.text), utterance.speed or utterance.request.speed
+        while not buffer.finished and buffer.queued_s < self.pacer.hold_s(
+                chars, speed, buffer.fed_s, utterance.last_chunk_s):
+            await buffer.changed()
 
     async def _connected(self) -> bool:
         vc = self.voice_client

@@ -38,12 +38,24 @@ class FrameBuffer:
         self._loop = loop or asyncio.get_running_loop()
         #: Set once the first frame exists, or synthesis ended without any.
         self.started = asyncio.Event()
+        self._change = asyncio.Event()
         self.pushed = 0
         self.underruns = 0
+        #: Seconds of audio fed so far.
+        self.fed_s = 0.0
 
     def feed(self, chunk: np.ndarray) -> None:
         """Convert a 24 kHz float32 chunk and queue its whole frames."""
+        self.fed_s += len(chunk) / 24000
         self._push(self._pcm.feed(chunk))
+
+    async def changed(self) -> None:
+        """Return once audio was added, or the buffer finished or was aborted."""
+        await self._change.wait()
+
+    def _notify(self) -> None:
+        self._change.set()
+        self._change = asyncio.Event()
 
     def finish(self) -> None:
         """No more audio: queue the padded tail and let the source end once drained."""
@@ -52,6 +64,7 @@ class FrameBuffer:
             with self._lock:
                 self._finished = True
             self.started.set()
+            self._notify()
 
     def abort(self) -> None:
         """Drop what is queued and end (skip, stop, disconnect)."""
@@ -59,6 +72,7 @@ class FrameBuffer:
             self._frames.clear()
             self._finished = True
         self.started.set()
+        self._notify()
 
     def _push(self, data: bytes) -> None:
         frames = [data[i:i + FRAME_BYTES] for i in range(0, len(data), FRAME_BYTES)]
@@ -69,6 +83,7 @@ class FrameBuffer:
             self.pushed += len(frames)
         if frames:
             self.started.set()
+            self._notify()
 
     def pop(self) -> bytes | None:
         """The next frame; SILENCE while synthesis lags; None at the end."""

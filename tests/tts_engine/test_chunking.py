@@ -124,7 +124,7 @@ def test_cjk_first_chunk_is_short(g2p):
 
 
 def test_paragraph_breaks_become_pauses(g2p):
-    text = "First paragraph here.\n\nSecond one.\n   \nThird."
+    text = "First one.\n\nSecond one.\n   \nThird."
     chunks = list(iter_chunks(text, "a", g2p))
     assert [c.pause_after for c in chunks] == [PARAGRAPH_PAUSE_S, PARAGRAPH_PAUSE_S, 0.0]
     check(chunks, text)
@@ -135,3 +135,17 @@ def test_sentences_keep_decimals_and_abbreviations_together():
         "It costs 4.50 today. ", "Ask Dr. Who, e.g. now! ", "Fin",
     ]
     assert sentences("नमस्ते दोस्त। आप कैसे हैं?") == ["नमस्ते दोस्त। ", "आप कैसे हैं?"]
+
+
+@pytest.mark.parametrize("cap", [120, 250])
+def test_chunks_grow_from_a_short_first_one_up_to_the_cap(g2p, cap):
+    """A stream starts after a tiny inference; later chunks grow (each synthesised while the
+    one before plays) but none exceeds the cap that bounds another server's wait."""
+    text = prose(3000, punctuated=True)
+    chunks = list(iter_chunks(text, "a", g2p, max_phonemes=cap))
+    sizes = [len(c.phonemes) for c in chunks]
+    assert sizes[0] <= FIRST_MAX and max(sizes) <= cap
+    assert max(sizes) > cap // 2  # they do grow to near the cap
+    for i, size in enumerate(sizes):  # at most 3x per step from the first chunk's size
+        assert size <= max(FIRST_MAX, FIRST_TARGET * 3 ** i)
+    check(chunks, text)

@@ -1,0 +1,74 @@
+"""When to start playing an utterance: as soon as the audio ready will carry it to the end
+without a break, at the synthesis rate measured so far (a slightly later start is better than a
+silence in the middle of a sentence).
+
+Synthesis arrives in chunks that grow (a short first one, then up to `chunking.RAMP` times the
+one before), so two things must hold at the start: the buffered audio outlasts the wait for the
+next chunk, and, when synthesis is slower than real time, it covers the shortfall over the whole
+remaining text. When the machine cannot keep up at all, the wait is capped: the listener hears
+something rather than nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from tts_engine.chunking import RAMP
+
+#: Seconds of speech per character of text at speed 1.0, before anything was measured.
+DEFAULT_SECONDS_PER_CHAR = 0.065
+#: Audio seconds synthesised per wall second, before anything was measured (a safe guess).
+DEFAULT_RATE = 3.0
+#: The longest a start is held back waiting for audio.
+MAX_HOLD_S = 4.0
+_SMOOTHING = 0.3
+
+
+@dataclass
+class Pacer:
+    """Synthesis speed as measured on this machine, shared by every server's player."""
+
+    rate: float = DEFAULT_RATE
+    seconds_per_char: float = DEFAULT_SECONDS_PER_CHAR
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def chunk(self, audio_s: float, wall_s: float) -> None:
+        """A chunk of `audio_s` seconds arrived `wall_s` after the previous one (or the ask)."""
+        if audio_s <= 0 or wall_s <= 0:
+            return
+        with self._lock:
+            self.rate += _SMOOTHING * (audio_s / wall_s - self.rate)
+
+    def utterance(self, chars: int, audio_s: float, speed: float) -> None:
+        """A whole utterance of `chars` characters took `audio_s` seconds at `speed`."""
+        if chars > 0 and audio_s > 0:
+            with self._lock:
+                spc = audio_s * speed / chars
+                self.seconds_per_char += _SMOOTHING * (spc - self.seconds_per_char)
+
+    def hold_s(self, chars: int, speed: float, fed_s: float, last_chunk_s: float) -> float:
+        """Seconds of buffered audio needed before playback may start (capped)."""
+        rate = max(self.rate, 0.05)
+        remaining = max(0.0, chars * self.seconds_per_char / speed - fed_s)
+        if remaining == 0:
+            return 0.0
+        next_chunk = min(remaining, max(last_chunk_s, 0.1) * RAMP)
+        shortfall = remaining * (1 / rate - 1) if rate < 1 else 0.0
+        return min(MAX_HOLD_S, max(next_chunk / rate, shortfall))
+
+
+class ChunkClock:
+    """Times the chunks of one stream for a `Pacer`."""
+
+    def __init__(self, pacer: Pacer) -> None:
+        self.pacer = pacer
+        self.last = time.monotonic()
+        self.last_chunk_s = 0.0
+
+    def tick(self, audio_s: float) -> None:
+        """A chunk of `audio_s` seconds just arrived."""
+        now = time.monotonic()
+        self.pacer.chunk(audio_s, now - self.last)
+        self.last, self.last_chunk_s = now, audio_s

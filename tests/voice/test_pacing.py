@@ -1,0 +1,34 @@
+"""When playback starts: at once when synthesis keeps up, later (never mid-sentence dry) when
+it is slow."""
+
+from __future__ import annotations
+
+from bot.voice.pacing import MAX_HOLD_S, Pacer
+
+
+def test_a_fast_machine_starts_on_the_first_chunk():
+    pacer = Pacer(rate=5.0)
+    first = 1.0  # seconds of audio in the first chunk
+    assert pacer.hold_s(chars=300, speed=1.0, fed_s=first, last_chunk_s=first) <= first
+
+
+def test_a_short_message_needs_nothing_more():
+    pacer = Pacer(rate=0.5)  # even on a slow machine: nothing is left to wait for
+    assert pacer.hold_s(chars=10, speed=1.0, fed_s=1.0, last_chunk_s=1.0) == 0.0
+
+
+def test_a_slow_machine_waits_for_more_audio_but_not_forever():
+    pacer = Pacer(rate=1.5)
+    hold = pacer.hold_s(chars=300, speed=1.0, fed_s=1.0, last_chunk_s=1.0)
+    assert hold > 1.0  # the first chunk alone would run dry before the next one
+    hopeless = Pacer(rate=0.2).hold_s(chars=300, speed=1.0, fed_s=1.0, last_chunk_s=1.0)
+    assert hopeless == MAX_HOLD_S
+
+
+def test_the_rate_follows_what_is_measured():
+    pacer = Pacer()
+    for _ in range(20):
+        pacer.chunk(audio_s=1.0, wall_s=2.0)
+    assert 0.45 < pacer.rate < 0.6
+    pacer.utterance(chars=100, audio_s=8.0, speed=1.0)
+    assert pacer.seconds_per_char > 0.065
