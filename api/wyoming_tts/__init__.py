@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import socket
 from functools import partial
 from urllib.parse import urlparse
 
+from api._net import is_loopback
 from api.wyoming_tts._handler import KokoroEventHandler
 from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
 from api.wyoming_tts._protocol import HEADER_LIMIT
@@ -17,15 +17,6 @@ from tts_engine import TTSEngine
 __all__ = ["LANGUAGE_TAGS", "WyomingServer", "build_info", "lang_for_tag"]
 
 log = logging.getLogger(__name__)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class WyomingServer:
@@ -50,7 +41,7 @@ class WyomingServer:
             self._server = await asyncio.start_server(
                 self._accept, parsed.hostname, parsed.port, limit=HEADER_LIMIT
             )
-            if not _is_loopback(parsed.hostname):
+            if not is_loopback(parsed.hostname):
                 log.warning("Wyoming has no authentication: anyone who can reach %s can use "
                             "this speech server", self.uri)
         elif parsed.scheme == "unix":
