@@ -1,7 +1,9 @@
-"""Benchmark fixtures: the full-size random-weight checkpoint, fixed inputs, timing."""
+"""Benchmark fixtures: the full-size random-weight checkpoint, fixed inputs, timing, the
+command line."""
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
@@ -51,6 +53,34 @@ def full_checkpoint(root: Path = DEFAULT_ROOT) -> Path:
         build_checkpoint(out, VOICES)
         (out / _DONE).write_text("ok", "utf-8")
     return out
+
+
+def parser(doc: str, trials: int | None = None) -> argparse.ArgumentParser:
+    """A benchmark's command line, described by its docstring's first paragraph: `--trials`
+    (when given its default) and `--bench-dir` (where the checkpoints are cached)."""
+    out = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    if trials is not None:
+        out.add_argument("--trials", type=int, default=trials)
+    out.add_argument("--bench-dir", type=Path, default=DEFAULT_ROOT)
+    return out
+
+
+def trials_and_checkpoint(doc: str, trials: int, argv: list[str] | None) -> tuple[int, Path]:
+    """Parse `--trials` (default `trials`) and `--bench-dir`, and build or reuse the full-size
+    checkpoint there: (trials, model dir)."""
+    args = parser(doc, trials).parse_args(argv)
+    return args.trials, full_checkpoint(args.bench_dir)
+
+
+async def first_chunk(engine: Any, text: str) -> float:
+    """Seconds from asking `engine.stream` (local or remote) to its first chunk of audio."""
+    began = time.perf_counter()
+    stream = engine.stream(engine.validate(text))
+    async for _ in stream:
+        break
+    elapsed = time.perf_counter() - began
+    await stream.aclose()
+    return elapsed
 
 
 def real_checkpoint(root: Path = DEFAULT_ROOT) -> Path:

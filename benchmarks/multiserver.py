@@ -19,7 +19,6 @@ not started.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
@@ -31,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks._bots import post, voice_bot
+from benchmarks._bots import has_sound, post, voice_bot
+from benchmarks._model import full_checkpoint, parser
 
 SHORT = (
     "lol yes", "Who is up for a game tonight?", "brb, getting coffee",
@@ -49,7 +49,6 @@ LONG_SENTENCES = (
 )
 #: Share of messages that are ~300 characters long.
 LONG_SHARE = 0.3
-SOUND_RMS = 30.0
 #: A server keeps up when p95 first audio stays under this and playback (almost) never runs dry.
 KEEPS_UP_P95_S = 2.0
 KEEPS_UP_DRY_SHARE = 0.01
@@ -215,8 +214,6 @@ def _heard(voice: Any, start: int, after_end: bool = False) -> float:
 def _sound_after(voice: Any, start: int, after_end: bool = False) -> float | None:
     """When the first packet with sound after packet `start` arrived (with `after_end`: in the
     next utterance, after an end marker)."""
-    import numpy as np
-
     packets = voice.packets[start:]
     if after_end:
         ends = [i for i, p in enumerate(packets) if p.end_marker]
@@ -224,8 +221,7 @@ def _sound_after(voice: Any, start: int, after_end: bool = False) -> float | Non
             return None
         packets = packets[ends[0]:]
     for packet in packets:
-        pcm = np.frombuffer(packet.pcm, dtype="<i2").astype(np.float64)
-        if not packet.end_marker and len(pcm) and np.sqrt((pcm ** 2).mean()) > SOUND_RMS:
+        if not packet.end_marker and has_sound(packet):
             return float(packet.received_at)
     return None
 
@@ -261,24 +257,21 @@ def report(results: list[Result]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m benchmarks.multiserver`: build or reuse the checkpoint, run, print."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="short windows (~5 min in all)")
-    parser.add_argument("--servers", type=int, nargs="+", default=[1, 4, 16])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--window", type=float, help="seconds of chat per run")
-    parser.add_argument("--drain", type=float, help="seconds after the chat to wait for starts")
-    parser.add_argument("--gap", type=float, default=15.0, help="mean seconds between messages")
-    parser.add_argument("--seed", type=int, default=12)
-    parser.add_argument("--probes", type=int, default=3,
-                        help="trials of the short-message and skip probes (0: none)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch threads per inference (1: best on a busy machine)")
-    parser.add_argument("--bench-dir", type=Path, default=Path(".bench"))
-    args = parser.parse_args(argv)
+    command = parser(__doc__)
+    command.add_argument("--quick", action="store_true", help="short windows (~5 min in all)")
+    command.add_argument("--servers", type=int, nargs="+", default=[1, 4, 16])
+    command.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    command.add_argument("--window", type=float, help="seconds of chat per run")
+    command.add_argument("--drain", type=float, help="seconds after the chat to wait for starts")
+    command.add_argument("--gap", type=float, default=15.0, help="mean seconds between messages")
+    command.add_argument("--seed", type=int, default=12)
+    command.add_argument("--probes", type=int, default=3,
+                         help="trials of the short-message and skip probes (0: none)")
+    command.add_argument("--threads", type=int, default=1,
+                         help="torch threads per inference (1: best on a busy machine)")
+    args = command.parse_args(argv)
     window = args.window or (20.0 if args.quick else 60.0)
     drain = args.drain or (15.0 if args.quick else 45.0)
-    from benchmarks._model import full_checkpoint
-
     model_dir = full_checkpoint(args.bench_dir)
     if args.probes:
         asyncio.run(probes(model_dir, args.probes, args.threads))

@@ -15,16 +15,13 @@ Run from a checkout: it uses the fakes under `tests/fakes/`.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.voice import WAIT_S, _connect, _fakes, _first_sound
-from tts_engine import EngineConfig, TTSEngine
+from benchmarks._bots import WAIT_S, first_sound, post, voice_bot
+from benchmarks._model import trials_and_checkpoint
 
 SHORT = "gg Kokoro, soooooo good 👍 <:party_blob:1>"
 LONG = ("gg everyone!!! Tonight Kokoro reads the minutes of the last meeting 📋, then we vote on "
@@ -48,21 +45,14 @@ async def _trial(fake: Any, voice: Any, bot: Any, guild: Any, author: int, text:
                  ) -> tuple[float, float, float]:
     """(first RTP packet, first packet with sound, queued: the read-aloud path alone), in
     seconds from the message's dispatch."""
-    p = _fakes()[0].payloads
     start = len(voice.packets)
-    user = p.user(author, "alice")
-    member = p.member(user)
-    del member["user"]
-    message = p.message(p.snowflake(), guild.text_channel_id, user, text,
-                        guild_id=str(guild.id), member=member)
-    sent = time.monotonic()
-    await fake.dispatch("MESSAGE_CREATE", message, guild.id)
+    sent = await post(fake, guild, author, text, "alice")
 
     def fresh() -> list[Any]:
         return [pk for pk in voice.packets[start:] if pk.received_at >= sent]
 
-    await voice.wait_until(lambda: _first_sound(fresh()) is not None, WAIT_S)
-    first, sound = fresh()[0], _first_sound(fresh())
+    await voice.wait_until(lambda: first_sound(fresh()) is not None, WAIT_S)
+    first, sound = fresh()[0], first_sound(fresh())
     player = bot.voice_manager.player(guild.id)
     utterance = player.current
     player.stop()  # the figure is taken
@@ -86,39 +76,12 @@ async def _setup(guild: Any, alice: int) -> None:
 
 async def run(trials: int, model_dir: Path) -> dict[str, list[tuple[float, float, float]]]:
     """Start the fakes and the bot, join voice, and time `trials` of each message."""
-    from storage import db
-
-    discord_fake, voice_fake = _fakes()
-    engine = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0))
-    await engine.start()
-    voice, fake = voice_fake.FakeVoiceServer(), discord_fake.FakeDiscord()
-    guild = fake.add_guild()
-    alice = int(fake.add_member(guild, "alice", voice_channel_id=guild.voice_channel_id)
-                ["user"]["id"])
-    await voice.start()
-    fake.voice_endpoint = voice.endpoint
-    await fake.start()
-    with tempfile.TemporaryDirectory() as tmp, fake.patched():
-        url = f"sqlite://{tmp}/bench.sqlite3"
-        await db.init_db(url)
-        await _setup(guild, alice)
-        running = await _connect(fake, voice, engine, url, Path(tmp))
-        running.bot.voice_manager.announcer.repeat_s = 0  # "alice said" every time
-        try:
-            channel = running.bot.get_guild(guild.id).get_channel(guild.voice_channel_id)
-            await running.bot.voice_manager.join(channel)
-            return {name: [await _trial(fake, voice, running.bot, guild, alice, text)
-                           for _ in range(trials)]
-                    for name, text in (("short", SHORT), ("300 chars", LONG))}
-        finally:
-            await running.bot.voice_manager.close()
-            await running.bot.close()
-            await asyncio.gather(running.task, return_exceptions=True)
-            await running.jobs.stop()
-            await db.close_db()
-            await fake.stop()
-            await voice.stop()
-            engine.close()
+    async with voice_bot(model_dir, member="alice", setup=_setup) as (
+            fake, voice, bot, guilds, authors):
+        bot.voice_manager.announcer.repeat_s = 0  # "alice said" every time
+        return {name: [await _trial(fake, voice, bot, guilds[0], authors[0], text)
+                       for _ in range(trials)]
+                for name, text in (("short", SHORT), ("300 chars", LONG))}
 
 
 def report(results: dict[str, list[tuple[float, float, float]]]) -> None:
@@ -137,13 +100,7 @@ def report(results: dict[str, list[tuple[float, float, float]]]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m benchmarks.readaloud`: build or reuse the checkpoint, run, print."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=3)
-    parser.add_argument("--bench-dir", type=Path, default=Path(".bench"))
-    args = parser.parse_args(argv)
-    from benchmarks._model import full_checkpoint
-
-    report(asyncio.run(run(args.trials, full_checkpoint(args.bench_dir))))
+    report(asyncio.run(run(*trials_and_checkpoint(__doc__, 3, argv))))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ the server (`engine.remote`). Also prints each process's memory.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import resource
@@ -20,25 +19,14 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
+from benchmarks._model import first_chunk, trials_and_checkpoint
 from tts_engine import EngineConfig, TTSEngine
 from tts_engine.remote import RemoteEngine
 
 KEY = "bench-key"
 SHORT = "Who is up for a game tonight?"
-
-
-async def first_chunk(engine: TTSEngine, text: str) -> float:
-    """Seconds from asking to the first chunk of audio."""
-    began = time.perf_counter()
-    stream = engine.stream(engine.validate(text))
-    async for _ in stream:
-        break
-    elapsed = time.perf_counter() - began
-    await stream.aclose()  # type: ignore[attr-defined]
-    return elapsed
 
 
 async def measure(engine: TTSEngine, trials: int) -> dict[str, float]:
@@ -116,13 +104,8 @@ async def run(model_dir: Path, trials: int) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """`python -m benchmarks.remote`."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=5)
-    parser.add_argument("--bench-dir", type=Path, default=Path(".bench"))
-    args = parser.parse_args(argv)
-    from benchmarks._model import full_checkpoint
-
-    asyncio.run(run(full_checkpoint(args.bench_dir), args.trials))
+    trials, model_dir = trials_and_checkpoint(__doc__, 5, argv)
+    asyncio.run(run(model_dir, trials))
 
 
 if __name__ == "__main__":
