@@ -19,12 +19,15 @@ from tts_engine.g2p.english import tokens_to_phonemes, tokens_to_text
 
 MAX_PHONEMES = 510
 MAX_CHARS = 400
-# The first chunk is the first sentence when that is at most FIRST_TARGET phonemes (about a
-# second of speech), else its first clause of FIRST_MIN to FIRST_MAX phonemes, else (English)
-# the words that fit in FIRST_TARGET: a stream starts playing after one short inference.
-FIRST_TARGET = 16
-FIRST_MIN = 6
-FIRST_MAX = 80
+# The first chunk is the first sentence when that is at most FIRST_TARGET phonemes (a few
+# seconds of speech), else its first clause of FIRST_MIN to FIRST_MAX phonemes, else the whole
+# sentence up to FIRST_MAX, else (English) the words that fit in FIRST_TARGET: a stream starts
+# playing after one short inference. A sentence is never cut at a word when it need not be:
+# "Please close the | door" ends the first chunk on a falling "the" that listeners (and Whisper)
+# hear as "close that. Door".
+FIRST_TARGET = 60
+FIRST_MIN = 12
+FIRST_MAX = 150
 # After the first chunk, English chunks grow by RAMP times at most (each is synthesised while
 # the one before plays, and the engine runs several times faster than real time) up to the
 # caller's limit: short steps keep the scheduler fair and cancelling cheap.
@@ -170,13 +173,13 @@ def _first_cut(tokens: list[MToken]) -> int:
         total += 1 if token.whitespace else 0
     if not tokens or ends[-1] <= FIRST_TARGET:
         return len(tokens)
-    # The sentence's own end is no clause: a short sentence without one starts with its first
-    # words, so even a one-line chat message plays after a tiny inference.
-    for i, token in enumerate(tokens[:-1]):
+    for i, token in enumerate(tokens[:-1]):  # the sentence's own end is no clause
         if _is_break(token, _ALL_MARKS) and ends[i] >= FIRST_MIN:
             if ends[i] <= FIRST_MAX:
                 return i + 1
             break
+    if ends[-1] <= FIRST_MAX:
+        return len(tokens)
     fitting = [i for i, end in enumerate(ends) if end <= FIRST_TARGET]
     return fitting[-1] + 1 if fitting else len(tokens)
 

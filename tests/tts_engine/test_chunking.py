@@ -106,6 +106,15 @@ def test_a_long_first_sentence_stops_at_its_first_clause(g2p):
         assert first.text.strip() == "When the long story finally begins,"
 
 
+def test_an_ordinary_first_sentence_is_never_cut_at_a_word(g2p):
+    # Cut at "the", real Kokoro ends the chunk on a falling "the": Whisper heard "close that. Door".
+    for text in ("Please close the door when you leave the room. Thank you.",
+                 "The children played in the park until the sun went down and the lights came "
+                 "on in the houses along the river. Then they went home."):
+        first = next(iter_chunks(text, "a", g2p))
+        assert first.text.strip() == text.split(". ")[0] + "."
+
+
 @pytest.mark.parametrize("lang", ["a", "e"])
 def test_a_first_sentence_without_clauses_is_cut_short(g2p, lang):
     text = prose(1200, punctuated=False)

@@ -67,19 +67,30 @@ def _start(tmp: Path, model_dir: Path, n: int) -> SynthServer:
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory, model_dir) -> Iterator[list[SynthServer]]:
+def _pool(tmp_path_factory, model_dir) -> Iterator[list[SynthServer]]:
     tmp = tmp_path_factory.mktemp("synth")
-    started = [_start(tmp, model_dir, n) for n in (1, 2)]
+    pool = [_start(tmp, model_dir, n) for n in (1, 2)]
     try:
-        async def ready() -> None:
-            await asyncio.wait_for(asyncio.gather(*(_ready(s.process) for s in started)),
-                                   START_S)
-        asyncio.run(ready())
-        yield started
+        asyncio.run(_all_ready(pool))
+        yield pool
     finally:
-        for server in started:
+        for server in pool:
             server.process.kill()
             server.process.wait(30)
+
+
+async def _all_ready(pool: list[SynthServer]) -> None:
+    await asyncio.wait_for(asyncio.gather(*(_ready(s.process) for s in pool)), START_S)
+
+
+@pytest.fixture
+async def servers(_pool, tmp_path, model_dir) -> list[SynthServer]:
+    """The two synthesis servers, a fresh one in place of any an earlier test killed."""
+    for n, server in enumerate(_pool):
+        if server.process.poll() is not None:
+            _pool[n] = _start(tmp_path, model_dir, n)
+            await _all_ready([_pool[n]])
+    return list(_pool)
 
 
 @pytest.fixture

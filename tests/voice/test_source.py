@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -58,7 +59,10 @@ async def test_player_thread_reads_while_the_loop_feeds() -> None:
     finished = threading.Event()
 
     def player() -> None:  # like discord.py's AudioPlayer, but without the 20 ms pacing
-        for _ in range(100_000):
+        # Bounded by time, not by a count of reads: on a loaded machine the feeding loop can
+        # lag far behind a thread spinning on silence.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
             frame = source.read()
             if not frame:
                 break
