@@ -46,9 +46,9 @@ async def _pg_admin(sql: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str | None]:
-    """A throwaway PostgreSQL database for this run (`test_<random>`), dropped afterwards."""
+def throwaway_pg_database() -> Iterator[str | None]:
+    """A new PostgreSQL database (`test_<random>`) while in use, dropped afterwards; None
+    without TEST_DATABASE_URL."""
     if not PG_BASE_URL:
         yield None
         return
@@ -56,6 +56,12 @@ def pg_url() -> Iterator[str | None]:
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     yield PG_BASE_URL.rsplit("/", 1)[0] + "/" + name
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str | None]:
+    """A throwaway PostgreSQL database for this run, dropped afterwards."""
+    yield from throwaway_pg_database()
 
 
 @pytest.fixture(params=DB_BACKENDS)

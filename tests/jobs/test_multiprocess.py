@@ -9,13 +9,14 @@ import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.jobs import JobRequest, Stage
 from storage.models import ProjectStatus, TTSProject
-from tests.conftest import PG_BASE_URL
+from tests.conftest import PG_BASE_URL, throwaway_pg_database
 from tests.jobs.conftest import follow, wait_for_stage
 
 pytestmark = [
@@ -68,6 +69,13 @@ class WorkerProcess:
         code = await asyncio.to_thread(self.proc.wait, within)
         self._log.close()
         return code
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str | None]:
+    """Worker processes get a database of their own per test: no process another test left
+    connected to the run's shared database can claim their jobs."""
+    yield from throwaway_pg_database()
 
 
 @pytest.fixture
