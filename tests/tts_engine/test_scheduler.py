@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from tts_engine import EngineConfig, TTSEngine
+from tts_engine import TTSEngine
 from tts_engine.errors import SynthesisCancelled
 from tts_engine.scheduler import FairScheduler, Priority
 
@@ -76,12 +76,9 @@ def test_a_cancelled_step_never_runs(scheduler):
     assert ran == []
 
 
-@pytest.fixture(scope="module")
-def engine(model_dir):
-    eng = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", threads=1, cache_entries=0))
-    eng.load()
-    yield eng
-    eng.close()
+@pytest.fixture
+def engine(uncached_engine: TTSEngine) -> TTSEngine:
+    return uncached_engine
 
 
 async def test_a_voice_message_is_not_held_back_by_a_long_job(engine):

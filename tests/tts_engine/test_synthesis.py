@@ -16,13 +16,9 @@ from tts_engine.errors import SynthesisCancelled, TextEmpty
 from tts_engine.voices import parse_spec
 
 
-@pytest.fixture(scope="module")
-def engine(model_dir):
-    """The engine without its clip cache: these tests compare fresh syntheses."""
-    eng = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", threads=1, cache_entries=0))
-    eng.load()
-    yield eng
-    eng.close()
+@pytest.fixture
+def engine(uncached_engine: TTSEngine) -> TTSEngine:
+    return uncached_engine
 
 
 SAMPLES_PER_FRAME = 600  # Kokoro: 24 kHz / 40 frames per second
