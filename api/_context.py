@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.jobs import JobService
 from bot.jobs.queue import active_counts
 from bot.settings import ApiSettings, Settings
-from tts_engine import TTSEngine
+from tts_engine import Engine
 
 
 async def active_jobs() -> int:
@@ -22,7 +22,7 @@ async def active_jobs() -> int:
 class ApiContext:
     """The API's view of the running process."""
 
-    engine: TTSEngine
+    engine: Engine
     jobs: JobService
     settings: Settings
     #: The health probe's queue depth; raising means the database is unreachable.

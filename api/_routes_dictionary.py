@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api._parse import acting_user, read_body
 from bot import dictionary
 from bot.dictionary import Owner
-from tts_engine.dictionary import MAX_REPLACEMENT_CHARS
+from tts_engine.text.dictionary import MAX_REPLACEMENT_CHARS
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()

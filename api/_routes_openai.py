@@ -15,8 +15,8 @@ from api._keys import CONTEXT, USER_ID
 from api._parse import read_body
 from api._voices import aliases, resolve_voice
 from api.schemas import SpeechRequest, Voice, VoiceList
-from bot.dictionary import speakable
-from tts_engine import LANGUAGES, TTSEngine
+from bot.request import build_request
+from tts_engine import LANGUAGES, Engine
 from tts_engine import SpeechRequest as EngineRequest
 from tts_engine import audio as engine_audio
 from tts_engine.errors import TTSError
@@ -38,14 +38,14 @@ async def _encode(encoder: StreamEncoder, chunk: np.ndarray | None) -> bytes:
     return await asyncio.to_thread(encoder.feed, chunk)
 
 
-async def _whole(engine: TTSEngine, req: EngineRequest, fmt: str) -> web.Response:
+async def _whole(engine: Engine, req: EngineRequest, fmt: str) -> web.Response:
     clip = await engine.synthesize(req)
     data = await asyncio.to_thread(engine_audio.encode, clip.samples, _ENGINE_FORMATS[fmt])
     return web.Response(body=data, headers={"Content-Type": CONTENT_TYPES[fmt]})
 
 
 async def _stream(
-    request: web.Request, engine: TTSEngine, req: EngineRequest, fmt: str
+    request: web.Request, engine: Engine, req: EngineRequest, fmt: str
 ) -> web.StreamResponse:
     cancel = threading.Event()
     chunks: AsyncIterator[np.ndarray] = engine.stream(req, cancel)
@@ -101,8 +101,8 @@ async def speech(request: web.Request) -> web.StreamResponse:
     body = await read_body(request, SpeechRequest)
     installed = {v.name for v in ctx.engine.voices()}
     voice = resolve_voice(body.voice, installed, ctx.settings.engine.default_voice)
-    text = await speakable(body.input, request.get(USER_ID))
-    req = ctx.engine.validate(text, voice, body.lang_code, body.speed)
+    req = await build_request(ctx.engine, body.input, voice=voice, lang=body.lang_code,
+                              speed=body.speed, user_id=request.get(USER_ID))
     if not body.stream:
         return await _whole(ctx.engine, req, body.response_format)
     return await _stream(request, ctx.engine, req, body.response_format)

@@ -11,9 +11,9 @@ from aiohttp import web
 
 from api._keys import CONTEXT, USER_ID
 from api._parse import acting_user, read_body, read_query
-from api.errors import ProjectNotFound
 from api.schemas import Accepted, GenerateRequest, ListQuery, Project, ProjectList
 from bot.jobs import JobRequest
+from bot.jobs.errors import ProjectNotFound
 
 if TYPE_CHECKING:
     from storage.models import TTSProject
@@ -66,13 +66,12 @@ async def generate(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
     body = await read_body(request, GenerateRequest)
     user_id = acting_user(request, body.user_id)
-    # Validate before queueing, so a bad voice or speed is a 4xx now rather than a failed job.
-    speech = ctx.engine.validate(body.text, body.voice, body.lang_code, body.speed)
-    # Shielded: a client hanging up mid-request must not cut the submission in half.
+    # Shielded: a client hanging up mid-request must not cut the submission in half. The
+    # service validates before queueing, so a bad voice or speed is a 4xx, not a failed job.
     result = await asyncio.shield(ctx.jobs.submit(
         JobRequest(
-            user_id=user_id, text=speech.text, voice=speech.voice, speed=speech.speed,
-            lang=speech.lang, source="api",
+            user_id=user_id, text=body.text, voice=body.voice, speed=body.speed,
+            lang=body.lang_code, source="api",
         )
     ))
     view = Accepted(**project_view(result.project).model_dump(), position=result.position)

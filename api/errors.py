@@ -33,14 +33,6 @@ class Forbidden(ApiError):
         super().__init__("This API key can only act for its own user_id.")
 
 
-class ProjectNotFound(ApiError):
-    status = 404
-
-    def __init__(self, tts_id: str) -> None:
-        self.tts_id = tts_id
-        super().__init__(f"There is no TTS project {tts_id!r}.")
-
-
 class AudioNotFound(ApiError):
     status = 404
 

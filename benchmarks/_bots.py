@@ -19,14 +19,14 @@ import aiohttp
 import numpy as np
 
 from bot.settings import JobSettings, Settings, VoiceSettings
-from tts_engine import EngineConfig, TTSEngine
+from tts_engine import EngineConfig, LocalEngine
 
 #: Seconds any one wait on the fakes or the bot may take.
 WAIT_S = 120.0
 #: RMS (int16) above which a received 20 ms frame has sound in it.
 SOUND_RMS = 30.0
 
-_ENGINES: list[TTSEngine] = []
+_ENGINES: list[LocalEngine] = []
 
 
 def fakes() -> tuple[Any, Any]:
@@ -55,7 +55,7 @@ class Running:
     jobs: Any
 
 
-async def start_bot(fake: Any, voice: Any, engine: TTSEngine, db_url: str, tmp: Path
+async def start_bot(fake: Any, voice: Any, engine: LocalEngine, db_url: str, tmp: Path
                     ) -> Running:
     """Create the bot on `engine` (jobs without workers), log in to `fake`, and wait until it
     is ready."""
@@ -114,7 +114,7 @@ async def voice_bot(model_dir: Path, servers: int = 1, workers: int = 1, threads
     from storage import db
 
     discord_fake, voice_fake = fakes()
-    engine = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0,
+    engine = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0,
                                     executor_workers=workers, threads=threads))
     _ENGINES.append(engine)  # keeps the shared model alive between runs
     await engine.start()  # load + warm-up, as the bot does at start-up

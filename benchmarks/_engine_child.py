@@ -25,8 +25,8 @@ import torch
 
 from benchmarks import _model as bm
 from tts_engine.config import EngineConfig
-from tts_engine.engine import TTSEngine
-from tts_engine.fast import FastOptions, optimize
+from tts_engine.model.fast import FastOptions, optimize
+from tts_engine.synthesis.local import LocalEngine
 
 _NO_BF16: frozenset[str] = frozenset()
 #: Cumulative optimisation steps, for the step table.
@@ -45,7 +45,7 @@ def _runner(model_dir: Path, variant: str, phonemes: str, threads: int) -> Calla
         return bm.onnx_runner(model_dir, phonemes, threads)
     if variant == "engine":
         config = EngineConfig(model_dir=model_dir, device="cpu", threads=threads, fast=True)
-        engine = TTSEngine(config)
+        engine = LocalEngine(config)
         engine.load()
         return lambda: engine._infer(phonemes, ref, 1.0)
     model = bm.load_stock(model_dir)
@@ -73,7 +73,7 @@ async def serve(model_dir: Path, workers: int, threads: int) -> dict[str, Any]:
     """Peak RSS of one engine (one model) serving `workers` requests at once."""
     config = EngineConfig(model_dir=model_dir, device="cpu", threads=threads,
                           executor_workers=workers, cache_entries=0)
-    engine = TTSEngine(config)
+    engine = LocalEngine(config)
     await engine.start()
     loaded = _peak_mb()
     _reset_peak()

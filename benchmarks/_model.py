@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tts_engine.checkpoint import WEIGHTS_NAME, build_checkpoint
+from tts_engine.tools.checkpoint import WEIGHTS_NAME, build_checkpoint
 
 DEFAULT_ROOT = Path(".bench")
 VOICES = ("af_heart", "af_bella", "am_adam", "bf_emma")
@@ -85,7 +85,7 @@ async def first_chunk(engine: Any, text: str) -> float:
 
 def real_checkpoint(root: Path = DEFAULT_ROOT) -> Path:
     """Kokoro-82M's real weights, converted from the registry packages once under `root`."""
-    from tts_engine.onnx_packages import packaged_model_dir
+    from tts_engine.tools.onnx_packages import packaged_model_dir
 
     return packaged_model_dir(root / "kokoro-real")
 
@@ -96,7 +96,7 @@ def onnx_runner(model_dir: Path, phonemes: str, threads: int) -> Callable[[], An
 
     import onnxruntime as ort
 
-    from tts_engine.onnx_packages import ONNX_NAME
+    from tts_engine.tools.onnx_packages import ONNX_NAME
 
     vocab = json.loads((model_dir / "config.json").read_text("utf-8"))["vocab"]
     options = ort.SessionOptions()

@@ -26,8 +26,8 @@ from api.wyoming_tts import WyomingServer
 from bot.jobs import JobService
 from bot.settings import ApiSettings, JobSettings, Settings
 from storage.audio import LocalAudioStore
-from tts_engine import EngineConfig, TTSEngine
-from tts_engine.checkpoint import build_checkpoint
+from tts_engine import EngineConfig, LocalEngine
+from tts_engine.tools.checkpoint import build_checkpoint
 
 TEXT = (
     "The kitchen lights are on, and the front door is locked. Tomorrow will be sunny with a "
@@ -69,7 +69,7 @@ def _report(name: str, firsts: list[float], totals: list[float]) -> None:
 
 async def _run(model_dir: Path, runs: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="api-bench-"))
-    engine = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0))
+    engine = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0))
     await engine.start()
     settings = Settings(engine=engine.config, api=ApiSettings())
     # The speech routes don't touch jobs; an unstarted service (no database) completes the app.

@@ -22,8 +22,8 @@ from storage.db import close_db, init_db
 from tests.cogs.conftest import bot_settings, connect
 from tests.conftest import TEST_VOICES
 from tests.fakes.discord import FakeDiscord, FakeGuild
-from tts_engine import TTSEngine
-from tts_engine.checkpoint import build_checkpoint, tiny_config
+from tts_engine import LocalEngine
+from tts_engine.tools.checkpoint import build_checkpoint, tiny_config
 
 
 def _ms(values: list[float]) -> str:
@@ -43,7 +43,7 @@ async def main(n: int) -> None:
     tmp = Path(tempfile.mkdtemp())
     settings = bot_settings(build_checkpoint(tmp / "model", TEST_VOICES, config=tiny_config()),
                             per_user_cap=n + 1)
-    engine = TTSEngine(settings.engine)
+    engine = LocalEngine(settings.engine)
     engine.load()
     url = f"sqlite://{tmp}/db.sqlite3"
     await init_db(url)

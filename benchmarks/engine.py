@@ -31,9 +31,9 @@ import torch
 
 from benchmarks import _model as bm
 from tts_engine.config import EngineConfig
-from tts_engine.engine import TTSEngine
-from tts_engine.fast import optimize
-from tts_engine.fast.quality import log_mel_distance, snr_db
+from tts_engine.model.fast import optimize
+from tts_engine.synthesis.local import LocalEngine
+from tts_engine.tools.quality import log_mel_distance, snr_db
 
 #: Labels of the cumulative steps (`_bench_child.STEPS`) in the step table.
 STEP_LABELS = {
@@ -135,7 +135,9 @@ def steps(ctx: _Ctx, stock_s: float, audio_s: float, repeats: int) -> None:
 
 async def latency(model_dir: Path, threads: int, fast: bool) -> dict[str, float]:
     """Time to first chunk of a 300-character text through `engine.stream`, and cache hits."""
-    engine = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", fast=fast, threads=threads))
+    engine = LocalEngine(
+        EngineConfig(model_dir=model_dir, device="cpu", fast=fast, threads=threads)
+    )
     await engine.start()
     req = engine.validate(bm.TEXT_300)
     started = time.perf_counter()

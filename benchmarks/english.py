@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tts_engine.g2p._tags import tag_words
-from tts_engine.g2p.english import _fixed_tag, _OfflineG2P, tokens_to_phonemes
+from tts_engine.text.g2p._tags import tag_words
+from tts_engine.text.g2p.english import _fixed_tag, _OfflineG2P, tokens_to_phonemes
 
 CORPUS = Path(__file__).with_name("english_corpus.txt")
 

@@ -2,7 +2,7 @@
 
 Starts one API process (`python -m bot api`) on the full-size random-weight checkpoint as a
 synthesis server, and times `engine.stream`'s first chunk for a short sentence and a
-300-character message: first with a local `TTSEngine`, then with a `RemoteEngine` pointed at
+300-character message: first with a local `LocalEngine`, then with a `RemoteEngine` pointed at
 the server (`engine.remote`). Also prints each process's memory.
 
     python -m benchmarks.remote [--trials 5]
@@ -22,14 +22,14 @@ import threading
 from pathlib import Path
 
 from benchmarks._model import first_chunk, trials_and_checkpoint
-from tts_engine import EngineConfig, TTSEngine
-from tts_engine.remote import RemoteEngine
+from tts_engine import Engine, EngineConfig, LocalEngine
+from tts_engine.synthesis.remote import RemoteEngine
 
 KEY = "bench-key"
 SHORT = "Who is up for a game tonight?"
 
 
-async def measure(engine: TTSEngine, trials: int) -> dict[str, float]:
+async def measure(engine: Engine, trials: int) -> dict[str, float]:
     """Median first-chunk time per text (after one untimed warm-up of each)."""
     from benchmarks._model import TEXT_300
 
@@ -76,7 +76,7 @@ def rss_mb(pid: int | None = None) -> float:
 
 async def run(model_dir: Path, trials: int) -> None:
     """Local first, then remote (never both synthesising at once)."""
-    local = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0,
+    local = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0,
                                    threads=1))
     await local.start()
     here = await measure(local, trials)

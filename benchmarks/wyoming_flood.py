@@ -36,11 +36,11 @@ async def _serve(root: Path) -> None:
     from bot.settings import ApiSettings, JobSettings, Settings
     from storage.audio import LocalAudioStore
     from storage.db import init_db
-    from tts_engine import EngineConfig, TTSEngine
-    from tts_engine.checkpoint import build_checkpoint, tiny_config
+    from tts_engine import EngineConfig, LocalEngine
+    from tts_engine.tools.checkpoint import build_checkpoint, tiny_config
 
     model = build_checkpoint(root / "model", ("af_heart",), config=tiny_config())
-    engine = TTSEngine(EngineConfig(model_dir=model, device="cpu", threads=1, cache_entries=0))
+    engine = LocalEngine(EngineConfig(model_dir=model, device="cpu", threads=1, cache_entries=0))
     await engine.start()
     url = f"sqlite://{root}/db.sqlite3"
     await init_db(url)

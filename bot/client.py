@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.jobs import JobService
 from bot.settings import Settings
-from tts_engine import TTSEngine
+from tts_engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class BotResources:
     """What the cogs use: settings, the engine and the job service."""
 
     settings: Settings
-    engine: TTSEngine
+    engine: Engine
     jobs: JobService
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.models import DictionaryEntry, DictionaryScope
-from tts_engine.dictionary import Entry, check_entry, layered
 from tts_engine.errors import InvalidRequest, TTSError
+from tts_engine.text.dictionary import Entry, check_entry, layered
 
 MAX_USER_ENTRIES = 100
 MAX_GUILD_ENTRIES = 250

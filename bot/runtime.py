@@ -22,7 +22,7 @@ from storage.audio import (
     LocalAudioStore,
     RetryingStore,
 )
-from tts_engine import TTSEngine, make_engine
+from tts_engine import Engine, make_engine
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def build_audio_store(settings: StorageSettings, *, retry_wait_s: float = 1.0) -
 class EngineStarter:
     """Starts the engine once, in the background; anyone may wait for it."""
 
-    def __init__(self, engine: TTSEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._task: asyncio.Task[None] | None = None
 
@@ -76,7 +76,7 @@ class Runtime:
     """Everything a process shares: settings, engine, audio store and job service."""
 
     settings: Settings
-    engine: TTSEngine
+    engine: Engine
     store: AudioStore
     jobs: JobService
     starter: EngineStarter

@@ -10,7 +10,8 @@ import discord
 
 from storage.models import TTSProject
 
-from ._common import NO_MENTIONS, authorised_project, quote_text
+from ._access import authorised_project
+from ._text import NO_MENTIONS, quote_text
 from .error_handler import report_error
 
 if TYPE_CHECKING:

@@ -9,8 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from ._common import authorised_project, excerpt
+from ._access import authorised_project
 from ._confirm import ConfirmDelete, ask_delete
+from ._text import excerpt
 
 if TYPE_CHECKING:
     from bot.client import TTSBot

@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot import dictionary
 from bot.dictionary import ManageServerNeeded, Owner, ServerOnly
-from cogs._common import NO_MENTIONS
+from cogs._text import NO_MENTIONS
 
 if TYPE_CHECKING:
     from bot.client import TTSBot

@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import QueueFull
+from bot.jobs.errors import QueueFull
 from tts_engine.errors import TTSError
 
 if TYPE_CHECKING:

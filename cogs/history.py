@@ -9,12 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import ProjectNotFound
+from bot.jobs.errors import ProjectNotFound
 from storage.models import ProjectStatus, TTSProject
 from tts_engine import LANGUAGES
 
 from ._audio import pick_audio, public_link
-from ._common import NO_MENTIONS, excerpt, quote_text
+from ._text import NO_MENTIONS, excerpt, quote_text
 from .error_handler import report_error
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from discord.ext import commands
 from storage.models import GuildSettings, UserSettings
 from tts_engine import LANGUAGES
 
-from ._common import LANGUAGE_CHOICES, NO_MENTIONS, check_voice_language, voice_choices
+from ._choices import LANGUAGE_CHOICES, voice_choices
+from ._text import NO_MENTIONS
 
 if TYPE_CHECKING:
     from bot.client import TTSBot
@@ -47,9 +48,8 @@ class Settings(commands.GroupCog, group_name="settings",
         if reset:
             return {"voice": None, "speed": None, "lang": None}
         if voice is not None or speed is not None or lang is not None:
+            # A voice and a language together must match: validation refuses a mismatch.
             req = self.bot.engine.validate("check", voice, lang, 1.0 if speed is None else speed)
-            if voice is not None and lang is not None:
-                check_voice_language(voice, lang)
             voice = req.voice if voice is not None else None
         fields = {"voice": voice, "speed": speed, "lang": lang}
         return {k: v for k, v in fields.items() if v is not None}

@@ -12,7 +12,8 @@ from discord.ext import commands
 
 from tts_engine import LANGUAGES, VoiceInfo
 
-from ._common import LANGUAGE_CHOICES, NO_MENTIONS
+from ._choices import LANGUAGE_CHOICES
+from ._text import NO_MENTIONS
 
 if TYPE_CHECKING:
     from bot.client import TTSBot

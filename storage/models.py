@@ -137,7 +137,7 @@ class DictionaryScope(StrEnum):
 
 
 class DictionaryEntry(Model):
-    """One pronunciation-dictionary entry of a user or a server (`tts_engine.dictionary`)."""
+    """One pronunciation-dictionary entry of a user or a server (`tts_engine.text.dictionary`)."""
 
     id = fields.IntField(primary_key=True)
     scope = fields.CharEnumField(DictionaryScope, max_length=8)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tts_engine.checkpoint import build_checkpoint, tiny_config
+from tts_engine.tools.checkpoint import build_checkpoint, tiny_config
 
 # Nothing in the suite may reach the model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -88,11 +88,11 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path,
 # --- engine (the engine engineer's) ---
 @pytest.fixture(scope="session")
 def engine(model_dir: Path) -> Iterator[object]:
-    """A loaded `TTSEngine` on the tiny model dir, shared by the whole session (CPU)."""
-    from tts_engine import EngineConfig, TTSEngine
+    """A loaded `LocalEngine` on the tiny model dir, shared by the whole session (CPU)."""
+    from tts_engine import EngineConfig, LocalEngine
 
     # One torch thread: on a shared 2-core machine, more threads contend and run ~3x slower.
-    eng = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", threads=1))
+    eng = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", threads=1))
     eng.load()
     yield eng
     eng.close()

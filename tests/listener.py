@@ -19,7 +19,7 @@ WHISPER_RATE = 16_000
 
 def real_model_dir() -> Path:
     """Kokoro-82M's real weights as a model dir, built from the registry packages once."""
-    from tts_engine.onnx_packages import packaged_model_dir
+    from tts_engine.tools.onnx_packages import packaged_model_dir
 
     return packaged_model_dir(REAL_MODEL_CACHE)
 

@@ -1,6 +1,6 @@
 """Kokoro-82M text-to-speech: text in, 24 kHz audio out. Knows nothing of Discord or databases.
 
-The heavy parts (torch, the G2P libraries) load on first use of `TTSEngine` or `audio`, so that
+The heavy parts (torch, the G2P libraries) load on first use of an engine or `audio`, so that
 importing the configuration or the errors stays instant (a CLI that fails on bad input fails
 without loading torch).
 """
@@ -15,25 +15,30 @@ from tts_engine.speech import LANGUAGES, SAMPLE_RATE, Audio, SpeechRequest, Voic
 
 if TYPE_CHECKING:
     from tts_engine import audio
-    from tts_engine.engine import TTSEngine
-    from tts_engine.remote import make_engine
+    from tts_engine.synthesis.base import Engine, make_engine
+    from tts_engine.synthesis.local import LocalEngine
+    from tts_engine.synthesis.remote import RemoteEngine
 
 __all__ = [
     "LANGUAGES",
     "SAMPLE_RATE",
     "Audio",
+    "Engine",
     "EngineConfig",
+    "LocalEngine",
+    "RemoteEngine",
     "SpeechRequest",
-    "TTSEngine",
     "VoiceInfo",
     "audio",
     "make_engine",
 ]
 
 _LAZY = {
-    "TTSEngine": ("tts_engine.engine", "TTSEngine"),
+    "Engine": ("tts_engine.synthesis.base", "Engine"),
+    "LocalEngine": ("tts_engine.synthesis.local", "LocalEngine"),
+    "RemoteEngine": ("tts_engine.synthesis.remote", "RemoteEngine"),
     "audio": ("tts_engine.audio", None),
-    "make_engine": ("tts_engine.remote", "make_engine"),
+    "make_engine": ("tts_engine.synthesis.base", "make_engine"),
 }
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from tts_engine.audio import FORMATS, encode
 from tts_engine.config import EngineConfig
-from tts_engine.engine import TTSEngine
 from tts_engine.errors import TTSError, UnsupportedFormat
 from tts_engine.speech import LANGUAGES
+from tts_engine.synthesis.local import LocalEngine
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,12 @@ def _config(args: argparse.Namespace) -> EngineConfig:
     )
 
 
-def _list_voices(engine: TTSEngine, lang: str | None) -> None:
+def _list_voices(engine: LocalEngine, lang: str | None) -> None:
     for info in engine.voices(lang):
         print(f"{info.name:<16} {info.lang}  {info.gender:<7} {info.label}")
 
 
-def _speak(engine: TTSEngine, args: argparse.Namespace, text: str) -> None:
+def _speak(engine: LocalEngine, args: argparse.Namespace, text: str) -> None:
     from tqdm import tqdm
 
     req = engine.validate(text, voice=args.voice, lang=args.lang, speed=args.speed)
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    engine = TTSEngine(_config(args))
+    engine = LocalEngine(_config(args))
     try:
         if args.list_voices:
             _list_voices(engine, args.lang)

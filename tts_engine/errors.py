@@ -1,10 +1,12 @@
 """The project's domain errors. Every error a user can cause or see derives from `TTSError`,
 and its message is the sentence shown to that user: the wording lives here and in the
-subclasses other layers add (`bot.errors`)."""
+subclasses other layers add (`bot.jobs.errors`, `bot.voice.errors`, ...)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from tts_engine.speech import LANGUAGES
 
 
 class TTSError(Exception):
@@ -64,6 +66,18 @@ class VoiceNotFound(InvalidRequest):
         self.name, self.suggestions = name, list(suggestions)
         hint = f" Did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"There is no voice called {name!r}.{hint}")
+
+
+class VoiceLanguageMismatch(InvalidRequest):
+    """A voice and a language chosen together that do not belong together."""
+
+    def __init__(self, voice: str, lang: str) -> None:
+        self.voice, self.lang = voice, lang
+        name = LANGUAGES.get(lang, lang)
+        super().__init__(
+            f"The voice {voice!r} does not speak {name}. Pick a {name} voice (their names "
+            f"start with {lang!r}), or leave the language out."
+        )
 
 
 class InvalidVoiceSpec(InvalidRequest):

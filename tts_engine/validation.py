@@ -5,7 +5,6 @@ No model is needed: only the config's limits and the voice catalogue.
 
 from __future__ import annotations
 
-import logging
 import math
 import unicodedata
 
@@ -16,12 +15,11 @@ from tts_engine.errors import (
     SpeedOutOfRange,
     TextEmpty,
     TextTooLong,
+    VoiceLanguageMismatch,
 )
-from tts_engine.g2p import check_language
+from tts_engine.model.voices import Blend, VoiceLibrary, parse_spec
 from tts_engine.speech import LANGUAGES, SpeechRequest
-from tts_engine.voices import VoiceLibrary, parse_spec
-
-log = logging.getLogger(__name__)
+from tts_engine.text.g2p import check_language
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 #: Kokoro's own spellings of the language codes, accepted as aliases.
@@ -47,6 +45,18 @@ def default_voice(config: EngineConfig, library: VoiceLibrary, lang: str | None)
         return default
     same = [n for n in library.names if n.startswith(lang)]
     return next((n for n in same if n[1] == "f"), same[0] if same else default)
+
+
+def voice_language(voice: str) -> str:
+    """The language code of a voice or blend: Kokoro names start with it (`af_heart` -> a)."""
+    return voice.strip()[:1].lower()
+
+
+def check_voice_language(blend: Blend, lang: str) -> None:
+    """Refuse a blend with a part that does not speak `lang`."""
+    for name, _ in blend.parts:
+        if voice_language(name) != lang:
+            raise VoiceLanguageMismatch(name, lang)
 
 
 def has_speakable(text: str) -> bool:
@@ -77,7 +87,11 @@ def build_request(
     lang: str | None,
     speed: float,
 ) -> SpeechRequest:
-    """Validate every field; the language defaults to the (first) voice's prefix letter."""
+    """Validate every field; the language defaults to the (first) voice's prefix letter.
+
+    A language chosen together with a voice must be the voice's own (every part of a blend);
+    a blend of several languages is allowed when the language is left to the lead voice.
+    """
     if not text or not text.strip():
         raise TextEmpty()
     if len(text) > config.max_text_chars:
@@ -90,9 +104,8 @@ def build_request(
     library.check(blend)
     if code is None:
         code = blend.lead[0] if blend.lead[0] in LANGUAGES else config.default_lang
-    for name, _ in blend.parts:
-        if not name.startswith(code):
-            log.warning("Voice %s is not a %s voice; it may sound off", name, LANGUAGES[code])
+    elif voice is not None:
+        check_voice_language(blend, code)
     check_language(code)
     text = without_controls(text).strip()
     return SpeechRequest(text=text, voice=blend.spec, lang=code, speed=speed)

@@ -12,7 +12,7 @@ from api._net import is_loopback
 from api.wyoming_tts._handler import KokoroEventHandler
 from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
 from api.wyoming_tts._protocol import HEADER_LIMIT
-from tts_engine import TTSEngine
+from tts_engine import Engine
 
 __all__ = ["LANGUAGE_TAGS", "WyomingServer", "build_info", "lang_for_tag"]
 
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 class WyomingServer:
     """Listens on a `tcp://host:port` or `unix:///path` URI; one handler task per client."""
 
-    def __init__(self, uri: str, engine: TTSEngine, default_voice: str, *,
+    def __init__(self, uri: str, engine: Engine, default_voice: str, *,
                  dictionary_user: str | None = None, max_chars: int | None = None) -> None:
         self.uri = uri
         self._factory = partial(KokoroEventHandler, engine, default_voice,

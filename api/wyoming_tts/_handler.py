@@ -26,13 +26,16 @@ from api._encode import pcm16
 from api._voices import resolve_voice
 from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
 from api.wyoming_tts._protocol import read_event
-from api.wyoming_tts._sentences import DEFAULT_MAX_CHARS, SentenceSplitter
-from bot.dictionary import speakable
-from tts_engine import SpeechRequest, TTSEngine
+from bot.request import build_request
+from tts_engine import Engine, SpeechRequest
 from tts_engine.audio import SAMPLE_RATE
 from tts_engine.errors import LanguageNotSupported, NothingToSay, TTSError
+from tts_engine.text.sentences import SentenceStream
 
 log = logging.getLogger(__name__)
+
+#: The longest piece of streamed text spoken at once when no sentence ends sooner.
+STREAM_SENTENCE_CHARS = 1000
 
 #: Audio events carry at most this many samples (0.25 s), so players can start early.
 MAX_CHUNK_SAMPLES = SAMPLE_RATE // 4
@@ -44,7 +47,7 @@ class _Stream:
     """One streamed synthesis (synthesize-start .. synthesize-stop)."""
 
     voice: SynthesizeVoice | None
-    splitter: SentenceSplitter
+    splitter: SentenceStream
     #: Set at the first error: the rest of the stream is not spoken (one `error` is enough).
     failed: bool = False
 
@@ -57,7 +60,7 @@ class KokoroEventHandler(AsyncEventHandler):
     """
 
     def __init__(
-        self, engine: TTSEngine, default_voice: str, *args: Any,
+        self, engine: Engine, default_voice: str, *args: Any,
         dictionary_user: str | None = None, max_chars: int | None = None, **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +69,7 @@ class KokoroEventHandler(AsyncEventHandler):
         #: Whose pronunciation dictionary applies (`wyoming.dictionary_user`).
         self.dictionary_user = dictionary_user
         # A streamed piece never exceeds what the engine accepts in one request.
-        limit = min(max_chars or DEFAULT_MAX_CHARS, engine.config.max_text_chars)
+        limit = min(max_chars or STREAM_SENTENCE_CHARS, engine.config.max_text_chars)
         self.max_chars = max(2, limit)
         self._stream: _Stream | None = None
 
@@ -115,7 +118,7 @@ class KokoroEventHandler(AsyncEventHandler):
                 await self._speak(synthesize.text, synthesize.voice)
         elif SynthesizeStart.is_type(event.type):
             voice = SynthesizeStart.from_event(event).voice
-            self._stream = _Stream(voice, SentenceSplitter(self.max_chars))
+            self._stream = _Stream(voice, SentenceStream(self.max_chars))
         elif SynthesizeChunk.is_type(event.type):
             stream = self._stream
             if stream is not None:
@@ -144,7 +147,7 @@ class KokoroEventHandler(AsyncEventHandler):
                 await self._speak_streamed(stream, rest)
         await self.write_event(SynthesizeStopped().event())
 
-    def _request(self, text: str, voice: SynthesizeVoice | None) -> SpeechRequest:
+    async def _request(self, text: str, voice: SynthesizeVoice | None) -> SpeechRequest:
         name = voice.name if voice else None
         lang = None
         if voice and voice.language:
@@ -157,11 +160,12 @@ class KokoroEventHandler(AsyncEventHandler):
         elif lang:
             # A language without a voice: that language's first voice.
             name = next((v.name for v in self.engine.voices(lang)), None)
-        return self.engine.validate(" ".join(text.split()), name, None if name else lang)
+        return await build_request(self.engine, " ".join(text.split()), voice=name,
+                                   lang=None if name else lang, user_id=self.dictionary_user)
 
     async def _speak(self, text: str, voice: SynthesizeVoice | None) -> None:
         """audio-start, the audio chunks as the engine yields them, audio-stop."""
-        request = self._request(await speakable(text, self.dictionary_user), voice)
+        request = await self._request(text, voice)
         cancel = threading.Event()
         chunks = self.engine.stream(request, cancel)
         try:

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from tortoise.expressions import F, Q
 
-from bot.errors import WorkerLost
+from bot.jobs.errors import WorkerLost
 from storage import db
 from storage.models import ProjectStatus, TTSProject
 

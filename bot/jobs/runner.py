@@ -9,12 +9,12 @@ import threading
 import uuid
 from typing import Any
 
-from bot.errors import JobCrashed, JobTimedOut, UploadFailed
+from bot.jobs.errors import JobCrashed, JobTimedOut, UploadFailed
 from bot.settings import JobSettings
 from storage.audio import AudioStore, StoredAudio
 from storage.errors import StorageError
 from storage.models import ProjectStatus, TTSProject
-from tts_engine import SpeechRequest, TTSEngine
+from tts_engine import Engine, SpeechRequest
 from tts_engine import audio as audio_codec
 from tts_engine.errors import EngineNotReady, InvalidRequest, SynthesisCancelled, TTSError
 
@@ -41,7 +41,7 @@ class _Lost(Exception):
 class JobRunner:
     """Runs claimed jobs for one worker identity; every write checks the lease still holds."""
 
-    def __init__(self, engine: TTSEngine, store: AudioStore, settings: JobSettings,
+    def __init__(self, engine: Engine, store: AudioStore, settings: JobSettings,
                  hub: ProgressHub, worker_id: str) -> None:
         self.engine, self.store, self.settings = engine, store, settings
         self.hub, self.worker_id = hub, worker_id

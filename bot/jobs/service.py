@@ -13,20 +13,20 @@ from uuid import UUID
 import soundfile as sf
 from tortoise.transactions import in_transaction
 
-from bot import dictionary
-from bot.errors import (
+from bot.jobs.errors import (
     AlreadyFinished,
     AudioNotReady,
     AudioUnavailable,
     ProjectNotFound,
     QueueFull,
 )
+from bot.request import build_request
 from bot.settings import JobSettings
 from storage import db
 from storage.audio import AudioStore
 from storage.errors import StorageError
 from storage.models import ProjectStatus, TTSProject, request_key
-from tts_engine import TTSEngine
+from tts_engine import Engine
 from tts_engine import audio as audio_codec
 
 from . import queue
@@ -45,7 +45,7 @@ _CANCEL_RACE_TRIES = 5
 class JobService:
     """Submit, follow, cancel and delete TTS jobs; runs `settings.workers` workers here."""
 
-    def __init__(self, engine: TTSEngine, store: AudioStore, settings: JobSettings,
+    def __init__(self, engine: Engine, store: AudioStore, settings: JobSettings,
                  database_url: str, *, engine_ready: Callable[[], Awaitable[None]] | None = None,
                  ) -> None:
         self.engine, self.store, self.settings = engine, store, settings
@@ -78,9 +78,8 @@ class JobService:
 
     async def submit(self, req: JobRequest) -> SubmitResult:
         """Validate, check the queue caps, and queue a `pending` project."""
-        speed = 1.0 if req.speed is None else req.speed
-        text = await dictionary.speakable(req.text, req.user_id, req.guild_id)
-        valid = self.engine.validate(text, req.voice, req.lang, speed)
+        valid = await build_request(self.engine, req.text, voice=req.voice, lang=req.lang,
+                                    speed=req.speed, user_id=req.user_id, guild_id=req.guild_id)
         fields: dict[str, Any] = dict(
             user_id=str(req.user_id), text=valid.text, voice=valid.voice, speed=valid.speed,
             lang_code=valid.lang, source=req.source, guild_id=req.guild_id,

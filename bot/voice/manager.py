@@ -20,7 +20,7 @@ from bot.voice.errors import BusyElsewhere, ConnectFailed, NotConnected, NotInVo
 from bot.voice.pacing import Pacer
 from bot.voice.player import GuildPlayer, Utterance
 from bot.voice.text import NameAnnouncer
-from tts_engine import SpeechRequest, TTSEngine
+from tts_engine import Engine, SpeechRequest
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class TrackedVoiceClient(discord.VoiceClient):
 class VoiceManager:
     """Owns the per-server players."""
 
-    def __init__(self, bot: discord.Client, engine: TTSEngine, settings: VoiceSettings) -> None:
+    def __init__(self, bot: discord.Client, engine: Engine, settings: VoiceSettings) -> None:
         self.bot = bot
         self.engine = engine
         self.settings = settings

@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from tts_engine.chunking import RAMP
+from tts_engine.text.chunking import RAMP
 
 #: Seconds of speech per character of text at speed 1.0, before anything was measured.
 DEFAULT_SECONDS_PER_CHAR = 0.065

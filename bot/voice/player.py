@@ -27,9 +27,9 @@ from bot.settings import VoiceSettings
 from bot.voice.errors import VoiceQueueFull
 from bot.voice.pacing import ChunkClock, Pacer
 from bot.voice.source import FrameBuffer, StreamSource
-from tts_engine import SpeechRequest, TTSEngine
+from tts_engine import Engine, SpeechRequest
 from tts_engine.errors import SynthesisCancelled, TTSError
-from tts_engine.scheduler import Priority
+from tts_engine.synthesis.scheduler import Priority
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class Utterance:
 class GuildPlayer:
     """Plays a queue of utterances through one server's voice client."""
 
-    def __init__(self, engine: TTSEngine, voice_client: discord.VoiceClient,
+    def __init__(self, engine: Engine, voice_client: discord.VoiceClient,
                  settings: VoiceSettings,
                  on_idle: Callable[[GuildPlayer], Awaitable[None]] | None = None,
                  pacer: Pacer | None = None) -> None:

@@ -16,7 +16,7 @@ from collections import deque
 import discord
 import numpy as np
 
-from tts_engine.audio import DiscordPCM
+from bot.voice.pcm import DiscordPCM
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,9 @@ import discord
 
 from tts_engine.errors import TTSError
 
-from .._common import NO_MENTIONS, authorised_project
+from .._access import authorised_project
 from .._confirm import ask_delete
+from .._text import NO_MENTIONS
 from ..error_handler import report_error
 
 if TYPE_CHECKING:

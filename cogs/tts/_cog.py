@@ -10,14 +10,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.jobs import JobRequest
+from bot.request import build_request, resolve_defaults
 from tts_engine.errors import EngineNotReady
 
-from .._common import (
-    LANGUAGE_CHOICES,
-    check_voice_language,
-    resolve_defaults,
-    voice_choices,
-)
+from .._choices import LANGUAGE_CHOICES, voice_choices
 from ._buttons import ResultButton
 from ._tracker import ProgressTracker, ReplyTarget
 
@@ -58,12 +54,12 @@ class TTSCog(commands.Cog, name="TTS"):
         """Queue `text` and keep the reply up to date until the audio is attached."""
         if not self.bot.engine.ready:
             raise EngineNotReady()
-        if language is not None and voice is not None:
-            check_voice_language(voice, language)
         defaults = await resolve_defaults(interaction.user.id, interaction.guild_id, voice,
                                           speed, language)
         # Checked before deferring so that mistakes and a full queue get a private answer at once.
-        self.bot.engine.validate(text, defaults.voice, defaults.lang, defaults.speed)
+        await build_request(self.bot.engine, text, voice=defaults.voice, lang=defaults.lang,
+                            speed=defaults.speed, user_id=interaction.user.id,
+                            guild_id=interaction.guild_id)
         await self.bot.jobs.check_caps(str(interaction.user.id))
         callback = await interaction.response.defer(thinking=True)
         result = await self.bot.jobs.submit(JobRequest(

@@ -6,12 +6,12 @@ import logging
 from datetime import UTC, datetime
 
 from bot.jobs import ProgressEvent, Stage, worker_left
-from bot.progress import progress_bar
+from cogs.tts._throttle import progress_bar
 from storage.models import ProjectStatus, TTSProject
 from tts_engine import LANGUAGES
 
 from .._audio import public_link
-from .._common import quote_text
+from .._text import quote_text
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from uuid import UUID
 import discord
 
 from bot.jobs import ProgressEvent, Stage
-from bot.progress import ProgressEditor
+from cogs.tts._throttle import ProgressEditor
 from storage.models import TTSProject
 
 from .._audio import DEFAULT_UPLOAD_LIMIT, AudioFile, pick_audio
-from .._common import NO_MENTIONS
+from .._text import NO_MENTIONS
 from ._buttons import in_voice, result_view
 from ._render import (
     done_content,

@@ -12,10 +12,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.dictionary import speakable
+from bot.request import build_request, resolve_defaults
 from bot.voice import BusyElsewhere, NotConnected, NotInVoice, VoiceManager
 from bot.voice.text import clean_text
-from cogs._common import NO_MENTIONS, resolve_defaults, voice_choices
+from cogs._choices import voice_choices
+from cogs._text import NO_MENTIONS
 from cogs.voice._nickname import nickname
 from cogs.voice._reader import name_lookup, read_message
 from cogs.voice._settings import readaloud
@@ -105,10 +106,10 @@ class VoiceCog(commands.Cog):
         guild = interaction.guild
         assert guild is not None
         spoken = clean_text(text, name_lookup(guild), self.bot.engine.config.max_text_chars)
-        spoken = await speakable(spoken or text, interaction.user.id, guild.id)
         defaults = await resolve_defaults(interaction.user.id, guild.id, voice, speed, None)
-        request = self.bot.engine.validate(spoken, defaults.voice, defaults.lang,
-                                           defaults.speed)
+        request = await build_request(
+            self.bot.engine, spoken or text, voice=defaults.voice, lang=defaults.lang,
+            speed=defaults.speed, user_id=interaction.user.id, guild_id=guild.id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         _, ahead = await self.manager.say(guild, _member(interaction), request,
                                           label=f"say {interaction.id}")

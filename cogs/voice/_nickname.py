@@ -6,7 +6,7 @@ import discord
 from discord import app_commands
 
 from bot.voice.errors import MAX_SPOKEN_NAME_CHARS, NicknameNotAllowed, NicknameTooLong
-from cogs._common import NO_MENTIONS
+from cogs._text import NO_MENTIONS
 from storage.models import SpokenName
 
 #: Words that remove a spoken name (read-aloud goes back to the member's Discord name).

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.dictionary import speakable
+from bot.request import Defaults, build_request, resolve_defaults
 from bot.voice.controls import ReadAloudControls
 from bot.voice.errors import VoiceError
-from cogs._common import Defaults, resolve_defaults
 from cogs.voice import _render, _status
 from cogs.voice._render import name_lookup
 from storage.models import GuildSettings
@@ -86,7 +85,7 @@ async def _voice_for(item: Incoming, guild_id: int) -> Defaults:
 
 
 async def _text(bot: TTSBot, manager: VoiceManager, item: Incoming, speed: float) -> str:
-    """What is said for the message (dictionary applied), or "" for nothing."""
+    """What is said for the message (before the dictionary), or "" for nothing."""
     message, guild = item.message, item.message.guild
     assert guild is not None
     content = item.content
@@ -105,7 +104,7 @@ async def _text(bot: TTSBot, manager: VoiceManager, item: Incoming, speed: float
         ordinary = message.type is not discord.MessageType.reply and \
             _render.forwarded(message) is None
         text = (said if ordinary else opening) + text
-    return await speakable(text, item.author.id, guild.id)
+    return text
 
 
 async def _joined(manager: VoiceManager, item: Incoming) -> bool:
@@ -163,10 +162,13 @@ async def _queue(bot: TTSBot, manager: VoiceManager, item: Incoming) -> bool:
     label = f"message {message.id}"
     try:
         try:
-            request = bot.engine.validate(text, defaults.voice, defaults.lang, defaults.speed)
+            request = await build_request(
+                bot.engine, text, voice=defaults.voice, lang=defaults.lang,
+                speed=defaults.speed, user_id=item.author.id, guild_id=guild.id)
         except TTSError as exc:  # e.g. a saved voice that no longer exists: the default voice
             log.info("message %s: %s; reading it in the default voice", message.id, exc)
-            request = bot.engine.validate(text)
+            request = await build_request(bot.engine, text, user_id=item.author.id,
+                                          guild_id=guild.id)
         manager.enqueue(guild.id, request, label=label, priority=priority)
     except VoiceError as exc:
         log.info("not reading message %s: %s", message.id, exc)

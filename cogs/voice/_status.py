@@ -10,7 +10,7 @@ import discord
 
 from bot.voice.controls import ReadAloudControls
 from bot.voice.errors import CONTENT_INTENT_MISSING
-from cogs._common import NO_MENTIONS
+from cogs._text import NO_MENTIONS
 
 if TYPE_CHECKING:
     from bot.client import TTSBot

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('case_sensitive', fields.BooleanField(default=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'dictionary_entries', 'app': 'models', 'unique_together': (('scope', 'owner_id', 'word'),), 'indexes': [Index(fields=['scope', 'owner_id'])], 'pk_attr': 'id', 'table_description': 'One pronunciation-dictionary entry of a user or a server (`tts_engine.dictionary`).'},
+            options={'table': 'dictionary_entries', 'app': 'models', 'unique_together': (('scope', 'owner_id', 'word'),), 'indexes': [Index(fields=['scope', 'owner_id'])], 'pk_attr': 'id', 'table_description': 'One pronunciation-dictionary entry of a user or a server (`tts_engine.text.dictionary`).'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -21,7 +21,7 @@ from api.server import ApiServer, serve_app
 from bot.jobs import JobService
 from bot.settings import ApiSettings, JobSettings, Settings, StorageSettings
 from storage.audio import LocalAudioStore
-from tts_engine import EngineConfig, TTSEngine
+from tts_engine import EngineConfig, LocalEngine
 
 KEYS = {"key-alice": "alice", "key-bob": "bob"}
 ALICE = {"Authorization": "Bearer key-alice"}
@@ -30,9 +30,9 @@ MAX_TEXT = 200
 
 
 @pytest.fixture(scope="session")
-def api_engine(model_dir: Path) -> Iterator[TTSEngine]:
+def api_engine(model_dir: Path) -> Iterator[LocalEngine]:
     """A loaded engine with a short text limit (keeps fuzzed requests quick), for the run."""
-    engine = TTSEngine(
+    engine = LocalEngine(
         EngineConfig(model_dir=model_dir, device="cpu", max_text_chars=MAX_TEXT, cache_entries=0)
     )
     engine.load()
@@ -65,7 +65,7 @@ MakeApi = Callable[..., Awaitable[Api]]
 
 @pytest.fixture
 async def make_api(
-    api_engine: TTSEngine, database: str, tmp_path: Path
+    api_engine: LocalEngine, database: str, tmp_path: Path
 ) -> AsyncIterator[MakeApi]:
     """Start an API (keys, limits, workers as the test needs); everything stops at the end."""
     engine = api_engine

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import dictionary
 from tests.api.conftest import ALICE, BOB, Api
-from tts_engine import TTSEngine
+from tts_engine import LocalEngine
 
 DICT = "/api/v1/dictionary"
 
@@ -35,7 +35,7 @@ async def test_a_key_manages_its_own_dictionary(api: Api) -> None:
         assert r.status == 404
 
 
-async def test_the_api_speaks_with_the_callers_dictionary(api: Api, api_engine: TTSEngine,
+async def test_the_api_speaks_with_the_callers_dictionary(api: Api, api_engine: LocalEngine,
                                                           monkeypatch: object) -> None:
     async with api.session.put(api.url(f"{DICT}/Kokoro"), json={"replacement": "/kˈOkᵊɹO/"},
                                headers=ALICE) as r:

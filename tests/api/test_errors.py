@@ -49,6 +49,21 @@ async def test_bad_generate_requests(api: Api, body: bytes, status: int, words: 
     assert "Traceback" not in data["detail"]
 
 
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (GENERATE, {"text": "Bonjour.", "voice": "af_heart", "lang_code": "f"}),
+        ("/v1/audio/speech", {"input": "Bonjour.", "voice": "af_heart", "lang_code": "f"}),
+    ],
+)
+async def test_a_voice_of_another_language_is_refused_as_in_discord(
+    api: Api, path: str, body: dict
+) -> None:
+    status, data = await post(api, path, json=body)
+    assert status == 422
+    assert "af_heart" in data["detail"] and "French" in data["detail"]
+
+
 async def test_text_over_the_engine_limit_is_413(api: Api) -> None:
     status, data = await post(api, GENERATE, json={"text": "a" * (MAX_TEXT + 1)})
     assert status == 413
@@ -197,10 +212,10 @@ async def test_a_repeated_query_parameter_is_refused(make_api: MakeApi) -> None:
 async def test_health_with_a_lazily_loaded_engine_and_no_workers_is_ok(
     make_api: MakeApi, model_dir
 ) -> None:
-    from tts_engine import EngineConfig, TTSEngine
+    from tts_engine import EngineConfig, LocalEngine
 
     api = await make_api(workers=0)
-    lazy = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", load="lazy"))
+    lazy = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", load="lazy"))
     api.ctx.engine = lazy  # not loaded: nothing here will load it before the first request
     try:
         async with api.session.get(api.url("/healthz")) as r:

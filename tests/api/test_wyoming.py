@@ -24,11 +24,11 @@ from wyoming.tts import (
 
 from api.wyoming_tts import WyomingServer
 from tests.conftest import TEST_VOICES
-from tts_engine import TTSEngine
+from tts_engine import LocalEngine
 
 
 @pytest.fixture
-async def client(api_engine: TTSEngine) -> AsyncIterator[AsyncTcpClient]:
+async def client(api_engine: LocalEngine) -> AsyncIterator[AsyncTcpClient]:
     server = WyomingServer("tcp://127.0.0.1:0", api_engine, "af_heart")
     await server.start()
     port = int(server.address.rsplit(":", 1)[1])
@@ -72,7 +72,7 @@ async def test_describe_lists_every_voice_with_its_language(client: AsyncTcpClie
 
 
 async def test_synthesize_sends_the_whole_sentence_as_24khz_pcm(
-    client: AsyncTcpClient, api_engine: TTSEngine
+    client: AsyncTcpClient, api_engine: LocalEngine
 ) -> None:
     text = "Hello from the kitchen."
     await client.write_event(Synthesize(text, voice=SynthesizeVoice(name="af_bella")).event())
@@ -118,7 +118,7 @@ async def test_errors_come_back_as_error_events_and_the_connection_lives(
 
 
 async def test_a_long_unterminated_stream_is_spoken_in_pieces_as_it_arrives(
-    api_engine: TTSEngine,
+    api_engine: LocalEngine,
 ) -> None:
     # No sentence end at all, three times the longest piece the server speaks at once.
     words = "one two three four five six seven eight nine ten eleven twelve"
@@ -162,7 +162,7 @@ async def test_an_unknown_language_tag_is_an_error_not_the_default_voice(
 
 
 async def test_an_oversized_event_is_refused_and_the_connection_closed(
-    api_engine: TTSEngine,
+    api_engine: LocalEngine,
 ) -> None:
     server = WyomingServer("tcp://127.0.0.1:0", api_engine, "af_heart")
     await server.start()
@@ -184,7 +184,7 @@ async def test_an_oversized_event_is_refused_and_the_connection_closed(
 
 
 async def test_a_client_leaving_mid_event_leaves_no_unretrieved_task_error(
-    api_engine: TTSEngine,
+    api_engine: LocalEngine,
 ) -> None:
     loop = asyncio.get_running_loop()
     problems: list[dict] = []

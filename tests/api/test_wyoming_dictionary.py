@@ -9,11 +9,11 @@ from wyoming.tts import Synthesize, SynthesizeVoice
 from api.wyoming_tts import WyomingServer
 from bot import dictionary
 from tests.api.test_wyoming import read_utterance
-from tts_engine import TTSEngine
+from tts_engine import LocalEngine
 
 
 async def test_wyoming_applies_the_configured_users_dictionary(
-        database: str, api_engine: TTSEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+        database: str, api_engine: LocalEngine, monkeypatch: pytest.MonkeyPatch) -> None:
     await dictionary.put(dictionary.Owner.user("home"), "Kokoro", "/kˈOkᵊɹO/")
     heard: list[str] = []
     real = api_engine._infer

@@ -17,7 +17,7 @@ from bot.jobs import JobService
 from bot.settings import JobSettings, Settings
 from storage.audio import LocalAudioStore
 from tests.fakes.discord import FakeDiscord, FakeGuild
-from tts_engine import Audio, EngineConfig, SpeechRequest, TTSEngine
+from tts_engine import Audio, EngineConfig, LocalEngine, SpeechRequest
 
 WAIT_S = 60.0  # bound for anything a test waits on (2 shared CPU cores)
 INTERVAL_S = 0.2  # progress edit interval (the settings' minimum)
@@ -40,7 +40,7 @@ class GatedEngine:
     """The real engine, except that synthesis waits for `gate` (or cancellation) first, so a
     test can hold a job mid-synthesis without sleeping."""
 
-    def __init__(self, inner: TTSEngine) -> None:
+    def __init__(self, inner: LocalEngine) -> None:
         self.inner = inner
         self.gate = threading.Event()
 
@@ -106,7 +106,7 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-async def make_harness(database: str, tmp_path: Path, model_dir: Path, engine: TTSEngine,
+async def make_harness(database: str, tmp_path: Path, model_dir: Path, engine: LocalEngine,
                        fake_discord: FakeDiscord) -> AsyncIterator[Any]:
     """`await make_harness(engine, store=..., **job_settings)` -> a connected `Harness`."""
     harnesses: list[Harness] = []

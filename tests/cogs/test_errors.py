@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.cogs.conftest import WAIT_S, GatedEngine, Harness
-from tts_engine import EngineConfig, TTSEngine
+from tts_engine import EngineConfig, LocalEngine
 from tts_engine.errors import (
     EngineNotReady,
     SpeedOutOfRange,
@@ -51,7 +51,7 @@ async def test_voice_and_language_that_do_not_match(harness: Harness) -> None:
 
 
 async def test_engine_still_starting(make_harness, model_dir) -> None:
-    cold = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", load="lazy"))
+    cold = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", load="lazy"))
     h = await make_harness(cold)
     assert await _private_answer(h, {"text": "hi"}) == str(EngineNotReady())
 

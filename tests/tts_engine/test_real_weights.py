@@ -15,11 +15,11 @@ import soundfile as sf
 import torch
 
 from tests.listener import real_model_dir, transcribe, word_errors, words
-from tts_engine import EngineConfig, TTSEngine
+from tts_engine import EngineConfig, LocalEngine
 from tts_engine.__main__ import main
-from tts_engine.chunking import iter_chunks
-from tts_engine.fast.quality import snr_db
-from tts_engine.g2p import G2P
+from tts_engine.text.chunking import iter_chunks
+from tts_engine.text.g2p import G2P
+from tts_engine.tools.quality import snr_db
 
 pytestmark = pytest.mark.slow
 
@@ -47,10 +47,10 @@ def real_dir():
 
 
 @pytest.fixture(scope="module")
-def engines(real_dir) -> Iterator[dict[str, TTSEngine]]:
+def engines(real_dir) -> Iterator[dict[str, LocalEngine]]:
     """The fast and the stock engine on the real weights, one torch thread, no clip cache."""
     made = {
-        path: TTSEngine(EngineConfig(
+        path: LocalEngine(EngineConfig(
             model_dir=real_dir, device="cpu", threads=1, fast=path == "fast", cache_entries=0,
             default_voice=VOICES[0],
         ))
@@ -75,7 +75,7 @@ def test_converted_weights_load_strictly_into_stock_kmodel(real_dir):
     assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
-def speak(engine: TTSEngine, text: str, voice: str, lang: str = "a", seed: int = 0) -> np.ndarray:
+def speak(engine: LocalEngine, text: str, voice: str, lang: str = "a", seed: int = 0) -> np.ndarray:
     torch.manual_seed(seed)
     return engine.synthesize_sync(engine.validate(text, voice=voice, lang=lang)).samples
 
@@ -137,7 +137,7 @@ def _onnx_samples(real_dir, phonemes: str, voice: str) -> int:
 
     import onnxruntime as ort
 
-    from tts_engine.onnx_packages import ONNX_NAME
+    from tts_engine.tools.onnx_packages import ONNX_NAME
 
     vocab = json.loads((real_dir / "config.json").read_text("utf-8"))["vocab"]
     options = ort.SessionOptions()

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
-from tts_engine import EngineConfig, TTSEngine
+from tts_engine import EngineConfig, LocalEngine
 from tts_engine.errors import (
     InvalidVoiceSpec,
     LanguageNotSupported,
     SpeedOutOfRange,
     TextEmpty,
     TextTooLong,
+    VoiceLanguageMismatch,
     VoiceNotFound,
 )
 
@@ -20,7 +19,7 @@ from tts_engine.errors import (
 @pytest.fixture(scope="module")
 def fresh(model_dir):
     """An engine that has not loaded its model: validation must not need it."""
-    eng = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", max_text_chars=100))
+    eng = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", max_text_chars=100))
     yield eng
     eng.close()
 
@@ -96,11 +95,15 @@ def test_text_limit_from_config(fresh):
     assert "101" in str(err.value) and "100" in str(err.value)
 
 
-def test_voice_language_mismatch_warns_not_crashes(fresh, caplog):
-    with caplog.at_level(logging.WARNING, logger="tts_engine"):
-        req = fresh.validate("Bonjour", voice="af_heart", lang="f")
-    assert req.lang == "f"
-    assert any("af_heart" in r.getMessage() for r in caplog.records)
+def test_voice_language_mismatch_is_refused_for_every_part_of_a_blend(fresh):
+    with pytest.raises(VoiceLanguageMismatch) as err:
+        fresh.validate("Bonjour", voice="af_heart", lang="f")
+    assert "af_heart" in str(err.value) and "French" in str(err.value)
+    with pytest.raises(VoiceLanguageMismatch):
+        fresh.validate("Hello", voice="af_heart(2)+bf_emma(1)", lang="a")
+    # Left to the voice, the language is the lead voice's; a blend may mix languages then.
+    assert fresh.validate("Hello", voice="af_heart,bf_emma").lang == "a"
+    assert fresh.validate("Hello", voice="bf_emma", lang="en-gb").lang == "b"
 
 
 def test_voice_listing_and_suggestions(fresh):
@@ -115,8 +118,8 @@ def test_voice_listing_and_suggestions(fresh):
 
 
 async def test_start_loads_and_warms_or_waits_when_lazy(model_dir):
-    lazy = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", load="lazy", threads=1))
-    eager = TTSEngine(EngineConfig(model_dir=model_dir, device="cpu", threads=1))
+    lazy = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", load="lazy", threads=1))
+    eager = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", threads=1))
     try:
         await lazy.start()
         assert not lazy.ready

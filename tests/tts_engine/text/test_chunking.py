@@ -1,0 +1,160 @@
+"""Chunking long text: every chunk fits the 510-phoneme window; nothing lost or reordered."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tts_engine.text.chunking import (
+    FIRST_MAX,
+    FIRST_MIN,
+    FIRST_TARGET,
+    MAX_PHONEMES,
+    PARAGRAPH_PAUSE_S,
+    iter_chunks,
+    sentences,
+)
+from tts_engine.text.g2p import G2P
+
+WORDS = [
+    "the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while", "seven",
+    "bright", "wizards", "quietly", "explain", "how", "Kokoro", "reads", "long", "stories",
+]
+
+
+def prose(n_chars: int, punctuated: bool) -> str:
+    """Deterministic text of about `n_chars` characters."""
+    out, i = [], 0
+    while sum(len(w) + 1 for w in out) < n_chars:
+        word = WORDS[i % len(WORDS)]
+        if punctuated and i % 17 == 16:
+            word += "."
+        elif punctuated and i % 7 == 6:
+            word += ","
+        out.append(word)
+        i += 1
+    return " ".join(out)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def g2p():
+    return G2P()
+
+
+def check(chunks, text):
+    assert all(len(c.phonemes) <= MAX_PHONEMES for c in chunks)
+    assert squash("".join(c.text for c in chunks)) == squash(text)  # nothing lost, order kept
+    assert all(c.phonemes for c in chunks if c.text.strip())
+
+
+@pytest.mark.parametrize("punctuated", [True, False])
+def test_english_5000_chars(g2p, punctuated):
+    text = prose(5000, punctuated)
+    chunks = list(iter_chunks(text, "a", g2p))
+    check(chunks, text)
+    assert len(chunks) >= 10  # really split, not one truncated chunk
+    if punctuated:
+        # The waterfall cuts at sentence ends when it can.
+        assert sum(c.text.endswith(".") for c in chunks[1:-1]) >= len(chunks[1:-1]) // 2
+
+
+@pytest.mark.parametrize("punctuated", [True, False])
+def test_spanish_5000_chars(g2p, punctuated):
+    text = prose(5000, punctuated)
+    chunks = list(iter_chunks(text, "e", g2p))
+    check(chunks, text)
+    assert all(len(c.text) <= 400 for c in chunks)
+
+
+def test_mandarin_splits_at_cjk_sentence_ends(g2p):
+    text = "今天天气很好！我们去公园散步吧。你觉得怎么样？" * 12
+    chunks = list(iter_chunks(text, "z", g2p))
+    check(chunks, text)
+    assert len(chunks) > 1
+    assert all(c.text.rstrip()[-1] in "。！？" for c in chunks)
+
+
+def test_cjk_without_punctuation_is_still_split(g2p):
+    text = "我们去公园散步" * 120  # 840 characters, no punctuation at all
+    chunks = list(iter_chunks(text, "z", g2p))
+    check(chunks, text)
+    assert len(chunks) >= 3
+
+
+def test_one_enormous_word_is_split_not_truncated(g2p):
+    number = "1234567890" * 40  # read digit by digit: far over 510 phonemes
+    chunks = list(iter_chunks(f"Call {number} now.", "a", g2p))
+    assert all(len(c.phonemes) <= MAX_PHONEMES for c in chunks)
+    assert sum(len(c.phonemes) for c in chunks) > MAX_PHONEMES
+
+
+def test_a_short_first_sentence_is_the_first_chunk(g2p):
+    text = "Hi there. " + prose(1200, punctuated=True)
+    assert next(iter_chunks(text, "a", g2p)).text == "Hi there."
+    assert next(iter_chunks(text, "e", g2p)).text.strip() == "Hi there."
+
+
+def test_a_long_first_sentence_stops_at_its_first_clause(g2p):
+    text = "When the long story finally begins, " + prose(600, punctuated=False) + ". More."
+    for lang in ("a", "e"):
+        first = next(iter_chunks(text, lang, g2p))
+        assert first.text.strip() == "When the long story finally begins,"
+
+
+def test_an_ordinary_first_sentence_is_never_cut_at_a_word(g2p):
+    # Cut at "the", real Kokoro ends the chunk on a falling "the": Whisper heard "close that. Door".
+    for text in ("Please close the door when you leave the room. Thank you.",
+                 "The children played in the park until the sun went down and the lights came "
+                 "on in the houses along the river. Then they went home."):
+        first = next(iter_chunks(text, "a", g2p))
+        assert first.text.strip() == text.split(". ")[0] + "."
+
+
+@pytest.mark.parametrize("lang", ["a", "e"])
+def test_a_first_sentence_without_clauses_is_cut_short(g2p, lang):
+    text = prose(1200, punctuated=False)
+    chunks = list(iter_chunks(text, lang, g2p))
+    assert FIRST_MIN <= len(chunks[0].phonemes) <= FIRST_TARGET + 15
+    assert len(chunks[1].phonemes) > FIRST_TARGET  # only the first one is short
+    check(chunks, text)
+
+
+def test_cjk_first_chunk_is_short(g2p):
+    text = "我们今天一起去公园散步然后吃饭，" * 8 + "好吗？"
+    chunks = list(iter_chunks(text, "z", g2p))
+    assert len(chunks[0].phonemes) <= FIRST_MAX
+    assert chunks[0].text == "我们今天一起去公园散步然后吃饭，"
+    check(chunks, text)
+
+
+def test_paragraph_breaks_become_pauses(g2p):
+    text = "First one.\n\nSecond one.\n   \nThird."
+    chunks = list(iter_chunks(text, "a", g2p))
+    assert [c.pause_after for c in chunks] == [PARAGRAPH_PAUSE_S, PARAGRAPH_PAUSE_S, 0.0]
+    check(chunks, text)
+
+
+def test_sentences_keep_decimals_and_abbreviations_together():
+    assert sentences("It costs 4.50 today. Ask Dr. Who, e.g. now! Fin") == [
+        "It costs 4.50 today. ", "Ask Dr. Who, e.g. now! ", "Fin",
+    ]
+    assert sentences("नमस्ते दोस्त। आप कैसे हैं?") == ["नमस्ते दोस्त। ", "आप कैसे हैं?"]
+
+
+@pytest.mark.parametrize("cap", [120, 250])
+def test_chunks_grow_from_a_short_first_one_up_to_the_cap(g2p, cap):
+    """A stream starts after a tiny inference; later chunks grow (each synthesised while the
+    one before plays) but none exceeds the cap that bounds another server's wait."""
+    text = prose(3000, punctuated=True)
+    chunks = list(iter_chunks(text, "a", g2p, max_phonemes=cap))
+    sizes = [len(c.phonemes) for c in chunks]
+    assert sizes[0] <= FIRST_MAX and max(sizes) <= cap
+    assert max(sizes) > cap // 2  # they do grow to near the cap
+    for i, size in enumerate(sizes):  # at most 3x per step from the first chunk's size
+        assert size <= max(FIRST_MAX, FIRST_TARGET * 3 ** i)
+    check(chunks, text)

@@ -1,0 +1,137 @@
+"""Pronunciation dictionaries: replacing words before G2P (pure text, no database).
+
+An entry replaces a whole word with plain text ("gg" -> "good game") or with phonemes for
+Kokoro (`/kˈOkəɹO/`). Phoneme entries become misaki's inline markup `[word](/phonemes/)`, which
+the English front end passes to the model as written; `tts_engine.text.g2p` does the same for the
+other languages. Matching is whole-word and case-insensitive unless an entry says otherwise;
+the first entry that matches a word wins, so callers list the user's entries before the
+server's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+#: misaki's inline phoneme markup: `[text](/phonemes/)`.
+PHONEME_MARKUP = re.compile(r"\[([^\]\n]+)\]\(/([^)/\n]*)/?\)")
+MAX_WORD_CHARS = 50
+MAX_REPLACEMENT_CHARS = 200
+_FORBIDDEN_IN_PHONEMES = frozenset("[]()/\\\n\r\t")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One dictionary entry; `replacement` is phonemes when written as `/.../`."""
+
+    word: str
+    replacement: str
+    case_sensitive: bool = False
+
+    @property
+    def phonemes(self) -> str | None:
+        """The phoneme string of a `/.../` replacement, else None."""
+        r = self.replacement
+        if len(r) >= 2 and r.startswith("/") and r.endswith("/"):
+            return r[1:-1]
+        return None
+
+    def spoken(self, matched: str) -> str:
+        """What replaces `matched` in the text handed to G2P."""
+        phonemes = self.phonemes
+        if phonemes is None:
+            return self.replacement
+        return f"[{matched}](/{phonemes}/)"
+
+
+def check_entry(word: str, replacement: str) -> str | None:
+    """Why an entry cannot be saved (a sentence for the user), or None when it is fine."""
+    word, replacement = word.strip(), replacement.strip()
+    if not word or not replacement:
+        return "Both the word and its replacement need some text."
+    if len(word) > MAX_WORD_CHARS:
+        return f"The word is {len(word)} characters long; the limit is {MAX_WORD_CHARS}."
+    if len(replacement) > MAX_REPLACEMENT_CHARS:
+        return (f"The replacement is {len(replacement)} characters long; the limit is "
+                f"{MAX_REPLACEMENT_CHARS}.")
+    if any(c in word for c in "[]()\n"):
+        return "The word can't contain brackets or line breaks."
+    phonemes = Entry(word, replacement).phonemes
+    if phonemes is not None and (not phonemes.strip()
+                                 or any(c in _FORBIDDEN_IN_PHONEMES for c in phonemes)):
+        return ("Phonemes go between two slashes, like /kˈOkəɹO/, with no brackets, "
+                "slashes or line breaks inside.")
+    return None
+
+
+def _pattern(entry: Entry) -> str:
+    body = re.escape(entry.word)
+    if not entry.case_sensitive:
+        body = f"(?i:{body})"
+    # Whole words: no word character (or a contraction's apostrophe) on either side; a
+    # possessive "'s" still counts as the word.
+    return rf"(?<![\w'’]){body}(?!\w|['’](?!s\b)\w)"
+
+
+class Dictionary:
+    """Entries compiled into one pattern; `apply` is a single left-to-right pass, so a
+    replacement is never replaced again."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.entries: list[Entry] = []
+        seen: set[tuple[str, bool]] = set()
+        for entry in entries:
+            key = (entry.word if entry.case_sensitive else entry.word.lower(), entry.case_sensitive)
+            if entry.word and key not in seen:
+                seen.add(key)
+                self.entries.append(entry)
+        # Earlier entries win; among a layer, longer words first ("New York" before "New").
+        self._pattern = re.compile("|".join(
+            f"(?P<e{i}>{_pattern(e)})" for i, e in enumerate(self.entries))) if self.entries \
+            else None
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+    def apply(self, text: str) -> str:
+        """`text` with every dictionary word replaced; existing phoneme markup is kept."""
+        if self._pattern is None or not text:
+            return text
+        out, pos = [], 0
+        for markup in PHONEME_MARKUP.finditer(text):
+            out.append(self._replace(text[pos:markup.start()]))
+            out.append(markup.group())
+            pos = markup.end()
+        out.append(self._replace(text[pos:]))
+        return "".join(out)
+
+    def _replace(self, text: str) -> str:
+        assert self._pattern is not None
+
+        def sub(match: re.Match[str]) -> str:
+            assert match.lastgroup is not None
+            return self.entries[int(match.lastgroup[1:])].spoken(match.group())
+        return self._pattern.sub(sub, text)
+
+
+def layered(*layers: Sequence[Entry]) -> Dictionary:
+    """One dictionary from layers in priority order (the user's, then the server's)."""
+    entries: list[Entry] = []
+    for layer in layers:
+        entries.extend(sorted(layer, key=lambda e: -len(e.word)))
+    return Dictionary(entries)
+
+
+def split_phonemes(text: str) -> list[tuple[str, bool]]:
+    """`text` as (piece, is_phonemes) pairs: inline markup gives its phonemes verbatim."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for match in PHONEME_MARKUP.finditer(text):
+        if match.start() > pos:
+            out.append((text[pos:match.start()], False))
+        out.append((match.group(2), True))
+        pos = match.end()
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out

@@ -1,0 +1,117 @@
+"""Sentences: where a text's sentences end, for the chunker and for text that arrives in pieces.
+
+One definition of a sentence end serves whole texts (`sentences`) and streams (`SentenceStream`,
+Wyoming's streamed synthesis): `.!?…` and Devanagari dandas followed by whitespace, CJK full
+stops with or without it, closing quotes and brackets kept with their sentence, known
+abbreviations ("Dr. Smith") and decimals ("3.50") never an end. Over-long runs are cut at the
+best boundary available (`fit`). The scans are linear: a run of marks is matched once, whole.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CLOSERS = "\"'”’»)\\]"
+_SENTENCE_END = re.compile(
+    rf"(?:(?<![.!?…।॥])[.!?…।॥]++[{_CLOSERS}]*+(?=\s|$)|(?<![。！？])[。！？]++[{_CLOSERS}]*+)\s*"
+)
+#: Marks a sentence end starts with or carries: a tail of them may still become an end.
+_END_CHARS = ".!?…।॥。！？" + _CLOSERS.replace("\\", "")
+SENTENCE_MARKS = "。！？!?।"
+CLAUSE_MARKS = ",;:—–，、；：…"
+# A period after these is not a sentence end ("Dr. Smith", "e.g. this").
+_ABBREVIATIONS = frozenset({
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "vs", "etc", "e.g", "i.e", "fig",
+    "approx", "mt", "sra", "mme", "mlle",
+})
+# ...and after these only when a number follows ("No. 5", but "I said no. Then").
+_BEFORE_NUMBER = frozenset({"no", "vol", "nr"})
+
+
+def is_abbreviation(text: str, end: int) -> bool:
+    """Whether the "." at `end` closes a known abbreviation rather than a sentence."""
+    if text[end:end + 1] != "." or text[end:end + 2] == "..":
+        return False
+    head = text[max(0, end - 16):end]
+    word = head.rsplit(None, 1)[-1].lower().lstrip("(\"'“") if head.strip() else ""
+    if word in _BEFORE_NUMBER:
+        return text[end + 1:].lstrip()[:1].isdigit()
+    return word in _ABBREVIATIONS
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences with their end punctuation and trailing space; joined they give `text`."""
+    out, pos = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if is_abbreviation(text, match.start()):
+            continue
+        if match.end() > pos:
+            out.append(text[pos:match.end()])
+            pos = match.end()
+    if pos < len(text):
+        out.append(text[pos:])
+    return out
+
+
+def boundary(text: str, limit: int, spaces_only: bool = False) -> int:
+    """The last sentence end, else clause mark, else space, within `limit`; else `limit`."""
+    window = text[:limit]
+    groups = (" \t\n",) if spaces_only else (SENTENCE_MARKS, CLAUSE_MARKS, " \t\n")
+    for marks in groups:
+        at = max(window.rfind(m) for m in marks)
+        if at > 0:
+            return at + 1
+    return limit
+
+
+def fit(text: str, limit: int) -> list[str]:
+    """`text` as pieces of at most `limit` characters, cut at the best boundary available."""
+    pieces = []
+    while len(text) > limit:
+        cut = boundary(text, limit)
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text]
+
+
+class SentenceStream:
+    """Feed text as it arrives; get back the sentences it completed, at most `max_chars` each.
+
+    A sentence end at the very end of what has arrived is not final yet ("3." may become
+    "3.50"), so it waits for the next piece or `finish`.
+    """
+
+    def __init__(self, max_chars: int = 1000) -> None:
+        if max_chars < 2:
+            raise ValueError("max_chars must be at least 2")
+        self.max_chars = max_chars
+        self._buffer = ""
+        self._scan_from = 0  # everything before this was searched for sentence ends already
+
+    def add(self, text: str) -> list[str]:
+        """Add a piece of text; returns every sentence now complete, and over-long runs cut."""
+        buffer = self._buffer + text
+        done: list[str] = []
+        start = 0
+        for match in _SENTENCE_END.finditer(buffer, self._scan_from):
+            if match.end() == len(buffer) or is_abbreviation(buffer, match.start()):
+                continue
+            done += _stripped(fit(buffer[start:match.end()], self.max_chars))
+            start = match.end()
+        rest = buffer[start:]
+        if len(rest) > self.max_chars:
+            *whole, rest = fit(rest, self.max_chars)
+            done += _stripped(whole)
+        self._buffer = rest
+        # Only the trailing run of end characters can still grow into a sentence end.
+        self._scan_from = len(rest.rstrip(_END_CHARS + " \t\n"))
+        return done
+
+    def finish(self) -> str:
+        """What is left once the text stream ends (an unterminated last sentence)."""
+        rest, self._buffer, self._scan_from = self._buffer.strip(), "", 0
+        return rest
+
+
+def _stripped(pieces: list[str]) -> list[str]:
+    return [p.strip() for p in pieces if p.strip()]
