@@ -229,13 +229,13 @@ class LocalEngine(Engine):
         on_progress: Callable[[float], None] | None,
     ) -> Generator[Audio | None, None, None]:
         """`synthesize_sync` one piece per step: None after each piece, the clip last."""
-        pieces = []
+        pieces, done = [], 0.0
         for done, audio in self._pieces(req, cancel):
             pieces.append(audio)
             if on_progress is not None:
                 on_progress(done)
             yield None
-        if on_progress is not None:
+        if on_progress is not None and done < 1.0:
             on_progress(1.0)
         yield Audio(np.concatenate(pieces).astype(np.float32, copy=False))
 

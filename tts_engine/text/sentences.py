@@ -94,7 +94,7 @@ class SentenceStream:
         done: list[str] = []
         start = 0
         for match in _SENTENCE_END.finditer(buffer, self._scan_from):
-            if match.end() == len(buffer) or is_abbreviation(buffer, match.start()):
+            if not _final(buffer, match) or is_abbreviation(buffer, match.start()):
                 continue
             done += _stripped(fit(buffer[start:match.end()], self.max_chars))
             start = match.end()
@@ -111,6 +111,11 @@ class SentenceStream:
         """What is left once the text stream ends (an unterminated last sentence)."""
         rest, self._buffer, self._scan_from = self._buffer.strip(), "", 0
         return rest
+
+
+def _final(buffer: str, match: re.Match[str]) -> bool:
+    """Whether a sentence end found in a stream is settled: something follows its marks."""
+    return match.end() < len(buffer) or match.group()[-1:].isspace()
 
 
 def _stripped(pieces: list[str]) -> list[str]:
