@@ -1,21 +1,30 @@
 """Pronunciation dictionaries in the database: the one place every front door applies them.
 
 Read-aloud, /say, /tts (through the job service), the HTTP API and Wyoming all call
-`speakable()`. Entries are read from the database on every call, so a change made in one
-process is heard on the next message in every other (one indexed query per message).
+`speakable()`. Each owner's entries are compiled once into one pattern and kept per process
+(at most `CACHED_OWNERS` owners); a change made in any process is heard on the next message in
+every other (`storage.cache`: local invalidation, PostgreSQL NOTIFY). Long texts are matched on
+a worker thread so the event loop keeps serving everyone else.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
+from storage import cache
 from storage.models import DictionaryEntry, DictionaryScope
-from tts_engine.errors import InvalidRequest, TTSError
-from tts_engine.text.dictionary import Entry, check_entry, layered
+from tts_engine.errors import InvalidRequest, TextTooLong, TTSError
+from tts_engine.text.dictionary import Dictionary, Entry, apply_layers, check_entry, layered
 
 MAX_USER_ENTRIES = 100
 MAX_GUILD_ENTRIES = 250
 PAGE_SIZE = 10
+#: Owners whose compiled dictionary is kept (each at most `MAX_GUILD_ENTRIES` entries).
+CACHED_OWNERS = 4096
+#: Texts longer than this are matched off the event loop.
+OFF_LOOP_CHARS = 2000
+_COMPILED: cache.RowCache[Dictionary] = cache.RowCache("dictionary", CACHED_OWNERS)
 
 
 class DictionaryError(TTSError):
@@ -74,6 +83,11 @@ class Owner:
         return MAX_USER_ENTRIES if self.scope is DictionaryScope.USER else MAX_GUILD_ENTRIES
 
     @property
+    def key(self) -> str:
+        """The owner as one string (`user:42`), its cache key."""
+        return f"{self.scope.value}:{self.id}"
+
+    @property
     def label(self) -> str:
         return "Your" if self.scope is DictionaryScope.USER else "The server's"
 
@@ -88,17 +102,30 @@ async def entries(owner: Owner) -> list[Entry]:
     return sorted((_entry(r) for r in rows), key=lambda e: (e.word.lower(), e.word))
 
 
-async def speakable(text: str, user_id: int | str | None, guild_id: int | None = None) -> str:
-    """`text` with the user's dictionary applied, then the server's (for G2P)."""
+async def compiled(owner: Owner) -> Dictionary:
+    """An owner's entries as one compiled matcher (cached; one query when not)."""
+    async def load() -> Dictionary:
+        return layered(await entries(owner))
+    return await _COMPILED.get(owner.key, load, Dictionary(()))
+
+
+async def speakable(text: str, user_id: int | str | None, guild_id: int | None = None, *,
+                    max_chars: int | None = None) -> str:
+    """`text` with the user's dictionary applied, then the server's (for G2P).
+
+    With `max_chars`, a longer text is refused (`TextTooLong`) before any matching."""
+    if max_chars is not None and len(text) > max_chars:
+        raise TextTooLong(len(text), max_chars)
     owners = [o for o in (Owner.user(user_id) if user_id is not None else None,
                           Owner.guild(guild_id) if guild_id is not None else None) if o]
     if not owners or not text:
         return text
-    rows = await DictionaryEntry.filter(
-        scope__in=[o.scope for o in owners], owner_id__in=[o.id for o in owners])
-    layers = [[_entry(r) for r in rows if r.scope == o.scope and r.owner_id == o.id]
-              for o in owners]
-    return layered(*layers).apply(text)
+    layers = [d for d in [await compiled(o) for o in owners] if d]
+    if not layers:
+        return text
+    if len(text) > OFF_LOOP_CHARS:
+        return await asyncio.to_thread(apply_layers, text, layers)
+    return apply_layers(text, layers)
 
 
 async def put(owner: Owner, word: str, replacement: str, case_sensitive: bool = False) -> bool:
@@ -114,9 +141,11 @@ async def put(owner: Owner, word: str, replacement: str, case_sensitive: bool = 
             raise DictionaryFull(owner.limit, owner.label)
         await DictionaryEntry.create(scope=owner.scope, owner_id=owner.id, word=word,
                                      replacement=replacement, case_sensitive=case_sensitive)
+        await cache.changed(_COMPILED, owner.key)
         return True
     row.word, row.replacement, row.case_sensitive = word, replacement, case_sensitive
     await row.save()
+    await cache.changed(_COMPILED, owner.key)
     return False
 
 
@@ -126,6 +155,7 @@ async def remove(owner: Owner, word: str) -> Entry:
     if row is None:
         raise EntryNotFound(word.strip())
     await row.delete()
+    await cache.changed(_COMPILED, owner.key)
     return _entry(row)
 
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import dictionary
-from storage.models import GuildSettings, UserSettings
+from bot import dictionary, lookups
 from tts_engine import Engine, SpeechRequest
 from tts_engine.validation import voice_language
 
@@ -34,8 +33,8 @@ async def resolve_defaults(
 
     A saved default voice is skipped when it does not speak an explicitly chosen language.
     """
-    user = await UserSettings.get_or_none(user_id=str(user_id))
-    guild = await GuildSettings.get_or_none(guild_id=guild_id) if guild_id else None
+    user = await lookups.user_settings(user_id)
+    guild = await lookups.guild_settings(guild_id) if guild_id else None
     layers = [s for s in (user, guild) if s is not None]
     if voice is None:
         wanted = lang or next((s.lang for s in layers if s.lang), None)

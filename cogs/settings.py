@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import lookups
 from storage.models import GuildSettings, UserSettings
 from tts_engine import LANGUAGES
 
@@ -65,6 +66,7 @@ class Settings(commands.GroupCog, group_name="settings",
         fields = self._checked(voice, speed, language, reset)
         if fields:
             await UserSettings.update_or_create(defaults=fields, user_id=str(interaction.user.id))
+            await lookups.user_changed(interaction.user.id)
         row = await UserSettings.get_or_none(user_id=str(interaction.user.id))
         await interaction.response.send_message(f"Your defaults: {_describe(row)}.",
                                                 ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -84,6 +86,7 @@ class Settings(commands.GroupCog, group_name="settings",
         fields = self._checked(voice, speed, language, reset)
         if fields:
             await GuildSettings.update_or_create(defaults=fields, guild_id=interaction.guild_id)
+            await lookups.guild_changed(interaction.guild_id)
         row = await GuildSettings.get_or_none(guild_id=interaction.guild_id)
         await interaction.response.send_message(f"This server's defaults: {_describe(row)}.",
                                                 ephemeral=True, allowed_mentions=NO_MENTIONS)

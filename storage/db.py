@@ -17,6 +17,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate
 
+from storage import cache
+
 log = logging.getLogger(__name__)
 
 APP = "models"
@@ -79,6 +81,9 @@ async def init_db(url: str, *, apply_migrations: bool = True) -> None:
             await connections.close_all()
         log.info("database schema is up to date")
     await Tortoise.init(config=config)
+    cache.clear_all()  # another database (tests) or a restart: nothing cached is known
+    if is_postgres(url):
+        await cache.start_listening(normalise_url(url))
 
 
 @contextlib.asynccontextmanager
@@ -97,6 +102,7 @@ async def _migration_lock(url: str) -> AsyncIterator[None]:
 
 async def close_db() -> None:
     """Close every connection Tortoise opened."""
+    await cache.stop_listening()
     await connections.close_all()
     # Tortoise caches SQL per connection *name*; a later init on another dialect (tests run
     # SQLite then PostgreSQL in one process) must not reuse SQLite's placeholders.

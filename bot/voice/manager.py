@@ -17,6 +17,7 @@ import discord
 
 from bot.settings import VoiceSettings
 from bot.voice.errors import BusyElsewhere, ConnectFailed, NotConnected, NotInVoice
+from bot.voice.locks import KeyedLocks
 from bot.voice.pacing import Pacer
 from bot.voice.player import GuildPlayer, Utterance
 from bot.voice.text import NameAnnouncer
@@ -57,7 +58,7 @@ class VoiceManager:
         self.announcer = NameAnnouncer(settings.name_repeat_s)
         #: Synthesis speed measured across every server (one machine, one engine).
         self.pacer = Pacer()
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks = KeyedLocks()
         self._leave_timers: dict[int, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Event()
@@ -89,7 +90,7 @@ class VoiceManager:
     async def join(self, channel: VoiceChannel) -> GuildPlayer:
         """Connect to `channel` (or move there) and return the server's player."""
         guild = channel.guild
-        async with self._locks.setdefault(guild.id, asyncio.Lock()):
+        async with self._locks.hold(guild.id):
             player = self.player(guild.id)
             if player is not None and player.voice_client.is_connected():
                 if player.voice_client.channel.id != channel.id:
@@ -119,9 +120,14 @@ class VoiceManager:
         await self._drop(guild)
         return was_in
 
+    def _forget(self, guild_id: int) -> None:
+        """Drop what the manager keeps about a server it no longer speaks in."""
+        self._cancel_leave(guild_id)
+        self.announcer.forget(guild_id)
+        self.content_notices.discard(guild_id)
+
     async def _drop(self, guild: discord.Guild) -> None:
-        self._cancel_leave(guild.id)
-        self.announcer.forget(guild.id)
+        self._forget(guild.id)
         player = self.players.pop(guild.id, None)
         if player is not None:
             await self._clear_status(player.voice_client.channel)
@@ -147,17 +153,24 @@ class VoiceManager:
         if player is not None and player.voice_client is vc:
             log.info("voice client of guild %s torn down; dropping its player", vc.guild.id)
             del self.players[vc.guild.id]
-            self._cancel_leave(vc.guild.id)
+            self._forget(vc.guild.id)
             self._spawn(player.close())
+        if vc.channel is not None and vc.channel.id in self.voice_status:
+            self._spawn(self._clear_status(vc.channel))
 
     async def _idle(self, player: GuildPlayer) -> None:
         """The player's loop ended by itself (idle timeout, or the connection never came
         back): leave."""
         if self.players.get(player.guild_id) is player:
             del self.players[player.guild_id]
-            self._cancel_leave(player.guild_id)
+            self._forget(player.guild_id)
+            await self._clear_status(player.voice_client.channel)
             await player.voice_client.disconnect(force=True)
             self._notify()
+
+    async def forget_guild(self, guild: discord.Guild) -> None:
+        """The bot left (or was removed from) a server: nothing of it stays here."""
+        await self._drop(guild)
 
     async def close(self) -> None:
         """Leave every voice channel (shutdown)."""

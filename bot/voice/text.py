@@ -15,6 +15,8 @@ from typing import Literal
 
 import emoji as emoji_names
 
+from tts_engine.dictionary import PHONEME_MARKUP
+
 MentionKind = Literal["user", "role", "channel"]
 #: Looks up a display name for a mention; None when unknown.
 NameLookup = Callable[[MentionKind, int], str | None]
@@ -57,14 +59,27 @@ def replace_mentions(text: str, lookup: NameLookup) -> str:
 
 
 def cut(text: str, max_chars: int) -> str:
-    """`text` if short enough, else its start at a word boundary followed by "and so on"."""
+    """`text` if short enough, else its start at a word boundary followed by "and so on".
+
+    Dictionary phoneme markup (`[word](/phonemes/)`) is never cut into: it is kept whole or
+    left out whole."""
     if len(text) <= max_chars:
         return text
     room = max(1, max_chars - len(AND_SO_ON) - 3)  # ", " before it and "." after
+    for markup in PHONEME_MARKUP.finditer(text, 0, room + 1):
+        if markup.start() < room < markup.end():
+            room = markup.start()
+            break
     head = text[:room]
-    if " " in head and not text[room].isspace():
-        head = head.rsplit(" ", 1)[0]
+    spaces = [i for i in (head.rfind(" "),) if i >= 0]
+    if spaces and room < len(text) and not text[room].isspace() and \
+            not head.endswith(")") and not _in_markup(head, spaces[0]):
+        head = head[:spaces[0]]
     return f"{head.rstrip(' ,;:.-')}, {AND_SO_ON}."
+
+
+def _in_markup(text: str, index: int) -> bool:
+    return any(m.start() <= index < m.end() for m in PHONEME_MARKUP.finditer(text))
 
 
 def collapse_repeats(text: str, limit: int) -> str:

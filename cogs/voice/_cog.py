@@ -3,9 +3,7 @@ empty channels."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,11 +12,12 @@ from discord.ext import commands
 
 from bot.request import build_request, resolve_defaults
 from bot.voice import BusyElsewhere, NotConnected, NotInVoice, VoiceManager
+from bot.voice.locks import KeyedLocks
 from bot.voice.text import clean_text
 from cogs._choices import voice_choices
 from cogs._text import NO_MENTIONS
 from cogs.voice._nickname import nickname
-from cogs.voice._reader import name_lookup, read_message
+from cogs.voice._reader import name_lookup, not_read, read_message
 from cogs.voice._settings import readaloud
 
 if TYPE_CHECKING:
@@ -51,7 +50,8 @@ class VoiceCog(commands.Cog):
         self.manager = manager
         # One lock per server so its messages are queued in the order they were sent:
         # discord.py runs each on_message as its own task, and reading one awaits the database.
-        self._read_order: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # A server's lock lives only while its messages are being decided.
+        self._read_order = KeyedLocks()
 
     async def cog_load(self) -> None:
         """Add /readaloud and /nickname (plain function commands in their own modules)."""
@@ -147,16 +147,20 @@ class VoiceCog(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """Read messages of the configured channels aloud."""
-        if message.guild is None:
-            return
-        # Taken before the first await, and asyncio.Lock wakes waiters first come, first served.
-        lock = self._read_order[message.guild.id]
+        if message.guild is None or not_read(message, self.manager):
+            return  # most messages of a busy bot: no query, nothing kept
         content = message.content  # as sent: a later edit changes the cached message
         try:
-            async with lock:
+            # Taken before the first await, and waiters are woken first come, first served.
+            async with self._read_order.hold(message.guild.id):
                 await read_message(self.bot, self.manager, message, content)
         except Exception:  # a listener must not die on one bad message
             log.exception("reading message %s aloud failed", message.id)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server (kicked, banned, or it was deleted): forget it."""
+        await self.manager.forget_guild(guild)
 
     @commands.Cog.listener()
     async def on_voice_state_update(self, member: discord.Member, before: discord.VoiceState,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from bot import lookups
 from bot.voice.errors import MAX_SPOKEN_NAME_CHARS, NicknameNotAllowed, NicknameTooLong
 from cogs._text import NO_MENTIONS
 from storage.models import SpokenName
@@ -17,12 +18,14 @@ async def set_spoken_name(guild_id: int, user_id: int, name: str | None) -> str 
     """Save (or, with a reset word, remove) a spoken name; returns the name now used."""
     if name is None or name.strip().lower() in RESET_WORDS:
         await SpokenName.filter(guild_id=guild_id, user_id=user_id).delete()
+        await lookups.name_changed(guild_id, user_id)
         return None
     name = " ".join(name.split())
     if len(name) > MAX_SPOKEN_NAME_CHARS:
         raise NicknameTooLong()
     await SpokenName.update_or_create(defaults={"name": name}, guild_id=guild_id,
                                       user_id=user_id)
+    await lookups.name_changed(guild_id, user_id)
     return name
 
 

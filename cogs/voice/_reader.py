@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.request import Defaults, build_request, resolve_defaults
+from bot import lookups
+from bot.dictionary import speakable
 from bot.voice.controls import ReadAloudControls
 from bot.voice.errors import VoiceError
+from bot.voice.text import cut
+from bot.request import Defaults, resolve_defaults
 from cogs.voice import _render, _status
 from cogs.voice._render import name_lookup
 from storage.models import GuildSettings
@@ -38,15 +41,32 @@ class Incoming:
     content: str
 
 
-def _read_here(message: discord.Message, settings: GuildSettings | None,
-               manager: VoiceManager, controls: ReadAloudControls) -> bool:
+DEFAULT_CONTROLS = ReadAloudControls()
+#: How much longer than the limit a message may be before its dictionary is applied.
+PRE_DICTIONARY_ROOM = 4
+
+
+def _read_here(message: discord.Message, view: lookups.GuildView | None,
+               manager: VoiceManager) -> bool:
     """Whether messages in this channel are read: a configured channel, or (unless the server
     turned it off) the text chat of the voice channel the bot is in."""
-    if settings is not None and message.channel.id in (settings.read_channel_ids or []):
+    if view is not None and message.channel.id in view.read_channels:
         return True
     player = manager.player(message.guild.id) if message.guild else None
+    controls = view.controls if view is not None else DEFAULT_CONTROLS
     return controls.voice_chat and player is not None and \
         player.voice_client.channel.id == message.channel.id
+
+
+def not_read(message: discord.Message, manager: VoiceManager) -> bool:
+    """True when the message is surely not read, known without any query: the bot is not in
+    voice there and the channel is not one the server reads (most messages of a busy bot)."""
+    if message.guild is None:
+        return True
+    if manager.player(message.guild.id) is not None:
+        return False
+    known, view = lookups.known_guild(message.guild.id)
+    return known and (view is None or message.channel.id not in view.read_channels)
 
 
 def _has_role(author: discord.Member | discord.User, role_id: int | None) -> bool:
@@ -85,16 +105,21 @@ async def _voice_for(item: Incoming, guild_id: int) -> Defaults:
 
 
 async def _text(bot: TTSBot, manager: VoiceManager, item: Incoming, speed: float) -> str:
-    """What is said for the message (before the dictionary), or "" for nothing."""
+    """What is said for the message (dictionary applied), or "" for nothing."""
     message, guild = item.message, item.message.guild
     assert guild is not None
     content = item.content
     if item.controls.required_prefix:
         content = content.lstrip()[len(item.controls.required_prefix):]
     limit = min(item.controls.max_chars(speed), bot.settings.voice.max_message_chars)
-    text = _render.body(message, content, item.controls, limit)
+    # The limit is on what is said: the dictionary first (an entry may lengthen a word
+    # 200-fold), then the cut. The first cut only bounds the dictionary's work (room for
+    # entries that shorten what they replace).
+    text = _render.body(message, content, item.controls,
+                        min(bot.engine.config.max_text_chars, PRE_DICTIONARY_ROOM * limit))
     if not text:
         return ""
+    text = cut(await speakable(text, item.author.id, guild.id), limit)
     if item.settings is None or item.settings.announce_names:
         name = (await _render.spoken_name(guild.id, item.author, item.controls)).replace(
             "_", " ")
@@ -103,7 +128,7 @@ async def _text(bot: TTSBot, manager: VoiceManager, item: Incoming, speed: float
         # A reply or a forward is always introduced: without it the words make no sense.
         ordinary = message.type is not discord.MessageType.reply and \
             _render.forwarded(message) is None
-        text = (said if ordinary else opening) + text
+        text = await speakable(said if ordinary else opening, item.author.id, guild.id) + text
     return text
 
 
@@ -132,12 +157,11 @@ async def read_message(bot: TTSBot, manager: VoiceManager, message: discord.Mess
     # The message's own member data is the freshest (roles, nickname); the cache, else.
     author = message.author if isinstance(message.author, discord.Member) else \
         guild.get_member(message.author.id) or message.author
-    settings = await GuildSettings.get_or_none(guild_id=guild.id)
-    controls = ReadAloudControls.load(settings.readaloud if settings else None)
-    if not _read_here(message, settings, manager, controls):
-        log.debug("message %s: channel %s is not read aloud", message.id, message.channel.id)
+    view = await lookups.guild(guild.id)
+    if not _read_here(message, view, manager):
         return False
-    item = Incoming(message, author, settings, controls,
+    item = Incoming(message, author, view.settings if view else None,
+                    view.controls if view else DEFAULT_CONTROLS,
                     message.content if content is None else content)
     if await _status.content_missing(bot, manager, message):
         return False
@@ -162,15 +186,12 @@ async def _queue(bot: TTSBot, manager: VoiceManager, item: Incoming) -> bool:
     label = f"message {message.id}"
     try:
         try:
-            request = await build_request(
-                bot.engine, text, voice=defaults.voice, lang=defaults.lang,
-                speed=defaults.speed, user_id=item.author.id, guild_id=guild.id)
+            request = bot.engine.validate(text, defaults.voice, defaults.lang, defaults.speed)
         except TTSError as exc:  # e.g. a saved voice that no longer exists: the default voice
             log.info("message %s: %s; reading it in the default voice", message.id, exc)
-            request = await build_request(bot.engine, text, user_id=item.author.id,
-                                          guild_id=guild.id)
+            request = bot.engine.validate(text)
         manager.enqueue(guild.id, request, label=label, priority=priority)
-    except VoiceError as exc:
+    except (VoiceError, TTSError) as exc:
         log.info("not reading message %s: %s", message.id, exc)
         return False
     await _status.reading(manager, item.controls, message)

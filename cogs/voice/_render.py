@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import discord
 
+from bot import lookups
 from bot.voice.controls import ReadAloudControls
 from bot.voice.text import MentionKind, NameLookup, clean_text, describe_attachments
-from storage.models import SpokenName
 
 
 def name_lookup(guild: discord.Guild, message: discord.Message | None = None) -> NameLookup:
@@ -30,9 +30,9 @@ async def spoken_name(guild_id: int, author: discord.abc.User,
                       controls: ReadAloudControls) -> str:
     """How the author's name is said: their /nickname, else the server nickname or the
     display name, as the server chose."""
-    chosen = await SpokenName.get_or_none(guild_id=guild_id, user_id=author.id)
+    chosen = await lookups.spoken_name(guild_id, author.id)
     if chosen is not None:
-        return chosen.name
+        return chosen
     if controls.name_source == "display":
         return author.global_name or author.name
     return author.display_name

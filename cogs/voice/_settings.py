@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from pydantic import ValidationError
 
+from bot import lookups
 from bot.voice.controls import ReadAloudControls
 from cogs.voice._status import reads_content
 from storage.models import GuildSettings
@@ -92,6 +93,7 @@ async def update(guild_id: int, channel: ReadableChannel | None, read: bool,
             err = exc.errors()[0]
             raise BadControl(f"{err['loc'][0]}: {err['msg']}.") from None
     await settings.save()
+    await lookups.guild_changed(guild_id)
     return settings
 
 

@@ -11,7 +11,7 @@ server's.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 #: misaki's inline phoneme markup: `[text](/phonemes/)`.
@@ -96,27 +96,52 @@ class Dictionary:
 
     def apply(self, text: str) -> str:
         """`text` with every dictionary word replaced; existing phoneme markup is kept."""
-        if self._pattern is None or not text:
-            return text
-        out, pos = [], 0
-        for markup in PHONEME_MARKUP.finditer(text):
-            out.append(self._replace(text[pos:markup.start()]))
-            out.append(markup.group())
-            pos = markup.end()
-        out.append(self._replace(text[pos:]))
-        return "".join(out)
+        return apply_layers(text, [self])
 
-    def _replace(self, text: str) -> str:
-        assert self._pattern is not None
-
-        def sub(match: re.Match[str]) -> str:
+    def _matches(self, text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
+        """(start, end, what is said) for each match in `text[start:end]` (earlier words are
+        still seen by the whole-word look-behind)."""
+        if self._pattern is None:
+            return
+        for match in self._pattern.finditer(text, start, end):
             assert match.lastgroup is not None
-            return self.entries[int(match.lastgroup[1:])].spoken(match.group())
-        return self._pattern.sub(sub, text)
+            yield match.start(), match.end(), \
+                self.entries[int(match.lastgroup[1:])].spoken(match.group())
+
+
+def apply_layers(text: str, layers: Sequence[Dictionary]) -> str:
+    """`text` with the layers applied in priority order (the user's, then the server's): each
+    layer replaces words only where the earlier ones matched nothing, and nothing replaced is
+    replaced again. One pass per layer over what is left: linear in the text."""
+    active = [d for d in layers if d]
+    if not active or not text:
+        return text
+    out: list[str] = []
+    pos = 0
+    for markup in PHONEME_MARKUP.finditer(text):
+        _replace(text, pos, markup.start(), active, out)
+        out.append(markup.group())
+        pos = markup.end()
+    _replace(text, pos, len(text), active, out)
+    return "".join(out)
+
+
+def _replace(text: str, start: int, end: int, layers: Sequence[Dictionary],
+             out: list[str]) -> None:
+    if not layers:
+        out.append(text[start:end])
+        return
+    pos = start
+    for m_start, m_end, spoken in layers[0]._matches(text, start, end):
+        _replace(text, pos, m_start, layers[1:], out)
+        out.append(spoken)
+        pos = m_end
+    _replace(text, pos, end, layers[1:], out)
 
 
 def layered(*layers: Sequence[Entry]) -> Dictionary:
-    """One dictionary from layers in priority order (the user's, then the server's)."""
+    """One dictionary from layers in priority order (the user's, then the server's); with one
+    layer, an owner's own compiled dictionary."""
     entries: list[Entry] = []
     for layer in layers:
         entries.extend(sorted(layer, key=lambda e: -len(e.word)))
