@@ -15,7 +15,7 @@ from typing import Literal
 
 import emoji as emoji_names
 
-from tts_engine.dictionary import PHONEME_MARKUP
+from tts_engine.text.dictionary import PHONEME_MARKUP
 
 MentionKind = Literal["user", "role", "channel"]
 #: Looks up a display name for a mention; None when unknown.

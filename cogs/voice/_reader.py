@@ -10,10 +10,10 @@ import discord
 
 from bot import lookups
 from bot.dictionary import speakable
+from bot.request import Defaults, resolve_defaults
 from bot.voice.controls import ReadAloudControls
 from bot.voice.errors import VoiceError
 from bot.voice.text import cut
-from bot.request import Defaults, resolve_defaults
 from cogs.voice import _render, _status
 from cogs.voice._render import name_lookup
 from storage.models import GuildSettings

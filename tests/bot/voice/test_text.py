@@ -103,3 +103,11 @@ def test_stored_controls_that_no_longer_validate_fall_back_to_defaults() -> None
     assert (controls.repeat_limit, controls.emoji) == (3, "skip")
     assert controls.said("big_bob") == "big bob said, "
     assert ReadAloudControls(max_seconds=2).max_chars(speed=1.5) == 45
+
+
+def test_a_cut_never_splits_dictionary_phoneme_markup() -> None:
+    text = "word " * 8 + "[Kokoro](/kˈOkəɹO/) " * 5
+    for limit in range(30, 120, 3):
+        out = cut(text, limit)
+        assert len(out) <= limit
+        assert out.count("[") == out.count("](/") == out.count("/)"), (limit, out)

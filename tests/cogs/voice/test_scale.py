@@ -111,7 +111,7 @@ async def test_leaving_forgets_the_server(make_voice_harness: Any) -> None:
         manager, cog = h.manager, h.bot.cogs["VoiceCog"]
         if way == "leave":
             await h.slash(h.alice, "leave")
-        await manager.wait_until(lambda: h.guild.id not in manager.players, WAIT_S)
+        await manager.wait_until(lambda m=manager: h.guild.id not in m.players, WAIT_S)
         await asyncio.sleep(0)  # the idle player's own clean-up finishes after it is dropped
         gid = h.guild.id
         assert gid not in manager._locks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tts_engine import LocalEngine
-from tts_engine.text.dictionary import Entry, check_entry, layered
+from tts_engine.text.dictionary import Entry, apply_layers, check_entry, layered
 
 
 def test_whole_words_any_case_unless_the_entry_says_so() -> None:
@@ -49,3 +49,27 @@ def test_phonemes_reach_the_model_unchanged(engine: LocalEngine, lang: str, voic
     text = layered([Entry("Kokoro", "/kˈOkᵊɹO/")]).apply("Hola, Kokoro.")
     engine.synthesize_sync(engine.validate(text, voice, lang))
     assert any("kˈOkᵊɹO" in ps for ps in heard), heard  # ᵊ survives (NFKC would fold it)
+
+
+def test_each_owner_compiled_alone_applies_in_layers_like_one_dictionary() -> None:
+    user = layered([Entry("gg", "good game"), Entry("Kokoro", "/kˈOkəɹO/")])
+    server = layered([Entry("gg", "get good"), Entry("good", "bad"),
+                      Entry("New York", "the big apple"), Entry("New", "old")])
+    text = "gg in New York, New Kokoro and [good](/ɡʊd/) good. " * 3
+    assert apply_layers(text, [user, server]) == \
+        layered(user.entries, server.entries).apply(text)
+    assert apply_layers(text, [layered([]), server]) == server.apply(text)
+
+
+def test_layers_take_time_linear_in_the_text() -> None:
+    import time
+
+    server = layered([Entry(f"word{n}", f"said {n}") for n in range(250)])
+
+    def seconds(words: int) -> float:
+        text = "some word7 text " * words
+        start = time.perf_counter()
+        apply_layers(text, [server])
+        return time.perf_counter() - start
+    small, large = min(seconds(500) for _ in range(3)), min(seconds(4000) for _ in range(3))
+    assert large < small * 8 * 3  # 8 times the text: about 8 times the time, not 64
