@@ -1,0 +1,331 @@
+"""Benchmark (not a test): one bot process in thousands of servers, reading in a few.
+
+The bot (discord.py's real client, the real cogs) logs in to the loopback fake Discord as a
+member of `--servers` servers and joins voice in `--voice` of them, which read their text
+channel aloud. A seeded stream of `--rate` messages a second lands on servers chosen at random
+(so most land where the bot is not reading; a tenth of the other servers have a read channel
+configured but no voice) for `--duration` seconds. Synthesis goes through two synthesis servers
+(`engine.remote`, each `python -m bot api` on a tiny checkpoint with realistic durations), or
+with `--synthesis local` through the local engine on that checkpoint.
+
+The fakes run on their own thread and event loop, so the bot's loop carries only the bot.
+Printed: event-loop lag p50/p99/max (a 20 ms ticker on the bot's loop), database queries per
+message where the bot reads and where it does not (counted in the message listener's context),
+RSS at the start, after one minute and at the end, CPU per message (the process less the fakes'
+thread), and first audio p50/p95 in the voice channels (from the message, or from the end of
+the previous utterance when the channel was still speaking).
+
+    python -m benchmarks.shard [--duration 600] [--rate 200] [--servers 5000] [--voice 50]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import os
+import random
+import resource
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from benchmarks._bots import fakes, first_sound, start_bot
+from benchmarks._model import parser
+from benchmarks.multiserver import SHORT
+from benchmarks.remote import KEY, rss_mb, start_server
+from tts_engine import EngineConfig, LocalEngine
+from tts_engine.tools.checkpoint import build_checkpoint, tiny_config
+
+T = TypeVar("T")
+#: Which kind of message the listener is handling ("read" / "not read"), for the query hook.
+KIND: contextvars.ContextVar[str] = contextvars.ContextVar("kind", default="other")
+VOICES = ("af_heart",)
+
+
+class FakeLoop:
+    """An event loop on its own thread, where the fakes live."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@dataclass
+class Figures:
+    """What one run measured."""
+
+    lags: list[float] = field(default_factory=list)
+    queries: Counter[str] = field(default_factory=Counter)
+    messages: Counter[str] = field(default_factory=Counter)
+    rss: dict[str, float] = field(default_factory=dict)
+    cpu_s: float = 0.0
+    fake_cpu_s: float = 0.0
+    first_audio: list[float] = field(default_factory=list)
+    unheard: int = 0
+
+
+def checkpoint(root: Path) -> Path:
+    """A tiny checkpoint whose phonemes last as long as real speech's (built once)."""
+    out = root / "kokoro-tiny-3fpp"
+    if not (out / ".done").exists():
+        build_checkpoint(out, VOICES, config=tiny_config(), frames_per_phoneme=3.0)
+        (out / ".done").write_text("ok", "utf-8")
+    return out
+
+
+def _count_queries(figures: Figures) -> None:
+    """Count every statement on the default connection under the current KIND."""
+    from tortoise import connections
+
+    conn = connections.get("default")
+    for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many"):
+        original = getattr(conn, name)
+
+        async def counted(query: str, *args: Any, _original: Any = original,
+                          **kwargs: Any) -> Any:
+            figures.queries[KIND.get()] += 1
+            return await _original(query, *args, **kwargs)
+        setattr(conn, name, counted)
+
+
+def _label_messages(figures: Figures, voice_guilds: set[int]) -> None:
+    """Run the voice cog's message listener with KIND set (before the bot is created)."""
+    from cogs.voice._cog import VoiceCog
+
+    original = VoiceCog.on_message
+
+    async def on_message(self: Any, message: Any) -> None:
+        kind = "read" if message.guild and message.guild.id in voice_guilds else "not read"
+        figures.messages[kind] += 1
+        KIND.set(kind)
+        await original(self, message)
+    on_message.__name__ = "on_message"
+    VoiceCog.on_message = on_message  # type: ignore[method-assign]
+
+
+async def _ticker(figures: Figures, stop: asyncio.Event, period: float = 0.02) -> None:
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        due = loop.time() + period
+        await asyncio.sleep(period)
+        figures.lags.append(max(0.0, loop.time() - due))
+
+
+def _plan(rng: random.Random, duration: float, rate: float, guilds: int
+          ) -> list[tuple[float, int, str]]:
+    """(seconds after the start, guild index, text), seeded."""
+    out, at = [], 0.0
+    while at < duration:
+        out.append((at, rng.randrange(guilds), rng.choice(SHORT)))
+        at += rng.expovariate(rate)
+    return out
+
+
+async def _traffic(fake: Any, guilds: list[Any], authors: list[int],
+                   plan: list[tuple[float, int, str]], voice_count: int
+                   ) -> tuple[dict[int, list[float]], float]:
+    """Send the plan (runs on the fakes' loop); returns the voice servers' send times and the
+    CPU seconds this thread spent."""
+    from benchmarks._bots import post
+
+    cpu0, t0 = time.thread_time(), time.monotonic()
+    sent: dict[int, list[float]] = {}
+    for at, index, text in plan:
+        delay = t0 + at - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        when = await post(fake, guilds[index], authors[index], text)
+        if index < voice_count:
+            sent.setdefault(index, []).append(when)
+    return sent, time.thread_time() - cpu0
+
+
+def _first_audio(figures: Figures, voice: Any, guilds: list[Any],
+                 sent: dict[int, list[float]]) -> None:
+    from tests.fakes.discord_voice import _audio
+
+    by_guild: dict[int, set[int]] = {}
+    for session in list(voice.sessions):
+        by_guild.setdefault(int(session.identify["server_id"]), set()).add(session.ssrc)
+    packets = list(voice.packets)
+    for index, times in sent.items():
+        ssrcs = by_guild.get(guilds[index].id, set())
+        heard = _audio.split_utterances([p for p in packets if p.ssrc in ssrcs])
+        for i, at in enumerate(times):
+            sound = first_sound(heard[i].packets) if i < len(heard) else None
+            if sound is None:
+                figures.unheard += 1
+                continue
+            free = heard[i - 1].packets[-1].received_at if i else at
+            figures.first_audio.append(sound.received_at - max(at, free))
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _setup(fake: Any, guilds: list[Any], authors: list[int], voice_count: int,
+                 rng: random.Random) -> None:
+    """Voice servers read their text channel; a tenth of the others have one configured."""
+    from storage.models import GuildSettings
+
+    rows = [GuildSettings(guild_id=g.id, read_channel_ids=[g.text_channel_id],
+                          announce_names=False)
+            for i, g in enumerate(guilds) if i < voice_count or rng.random() < 0.1]
+    await GuildSettings.bulk_create(rows, batch_size=500)
+
+
+@contextlib.asynccontextmanager
+async def _engine(kind: str, model_dir: Path, tmp: Path) -> Any:
+    """The bot's engine: two synthesis servers behind `engine.remote`, or a local one."""
+    from tts_engine.synthesis.remote import RemoteEngine
+
+    if kind == "local":
+        engine: Any = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu",
+                                               cache_entries=0, threads=1))
+        await engine.start()
+        yield engine
+        engine.close()
+        return
+    servers = [start_server(model_dir, Path(tempfile.mkdtemp(dir=tmp))) for _ in range(2)]
+    try:
+        engine = RemoteEngine(EngineConfig(remote=[url for _, url in servers], remote_key=KEY))
+        await engine.start()
+        yield engine
+        engine.close()
+    finally:
+        for process, _ in servers:
+            process.kill()
+            process.wait()
+
+
+async def run(args: Any, model_dir: Path) -> Figures:
+    """Start everything, send the seeded stream, measure."""
+    from storage import db
+
+    figures, rng = Figures(), random.Random(args.seed)
+    discord_fake, voice_fake = fakes()
+    side = FakeLoop()
+    voice, fake = voice_fake.FakeVoiceServer(), discord_fake.FakeDiscord()
+    guilds = [fake.add_guild(f"Server {i}") for i in range(args.servers)]
+    authors = [int(fake.add_member(g, "chatter", voice_channel_id=(
+        g.voice_channel_id if i < args.voice else None))["user"]["id"])
+        for i, g in enumerate(guilds)]
+    await side.run(voice.start())
+    fake.voice_endpoint = voice.endpoint
+    await side.run(fake.start())
+    _label_messages(figures, {g.id for g in guilds[:args.voice]})
+    with tempfile.TemporaryDirectory() as tmp, fake.patched():
+        url = f"sqlite://{tmp}/shard.sqlite3"
+        await db.init_db(url)
+        await _setup(fake, guilds, authors, args.voice, rng)
+        async with _engine(args.synthesis, model_dir, Path(tmp)) as engine:
+            running = await start_bot(fake, voice, engine, url, Path(tmp))
+            try:
+                await _measure(args, figures, side, fake, voice, running.bot, guilds, authors,
+                               rng)
+            finally:
+                await running.bot.voice_manager.close()
+                await running.bot.close()
+                await asyncio.gather(running.task, return_exceptions=True)
+                await running.jobs.stop()
+                await db.close_db()
+    await side.run(fake.stop())
+    await side.run(voice.stop())
+    side.stop()
+    return figures
+
+
+async def _measure(args: Any, figures: Figures, side: FakeLoop, fake: Any, voice: Any,
+                   bot: Any, guilds: list[Any], authors: list[int],
+                   rng: random.Random) -> None:
+    for g in guilds[:args.voice]:
+        channel = bot.get_guild(g.id).get_channel(g.voice_channel_id)
+        await bot.voice_manager.join(channel)
+    plan = _plan(rng, args.duration, args.rate, len(guilds))
+    _count_queries(figures)
+    stop = asyncio.Event()
+    ticker = asyncio.create_task(_ticker(figures, stop))
+    figures.rss["start"] = rss_mb()
+    cpu0, t0 = _cpu(), time.monotonic()
+    traffic = asyncio.ensure_future(side.run(_traffic(fake, guilds, authors, plan, args.voice)))
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(traffic), 60.0)
+    figures.rss["1 min"] = rss_mb()
+    sent, figures.fake_cpu_s = await traffic
+    figures.rss["end"] = rss_mb()
+    figures.cpu_s = _cpu() - cpu0
+    await asyncio.sleep(args.drain)  # the last messages' speech begins
+    stop.set()
+    await ticker
+    _first_audio(figures, voice, guilds, sent)
+    print(f"sent {len(plan)} messages in {time.monotonic() - t0 - args.drain:.0f} s")
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (nan when empty)."""
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def report(args: Any, f: Figures) -> None:
+    """The figures, then one table row (for docs/scale.md)."""
+    ms = [x * 1000 for x in f.lags]
+    per = {k: f.queries[k] / f.messages[k] if f.messages[k] else float("nan")
+           for k in ("read", "not read")}
+    total = sum(f.messages.values())
+    cpu_ms = (f.cpu_s - f.fake_cpu_s) / total * 1000 if total else float("nan")
+    print(f"load {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs); {args.servers} servers, "
+          f"voice in {args.voice}, {args.rate:g} msg/s for {args.duration:g} s, synthesis "
+          f"{args.synthesis}")
+    print(f"event-loop lag ms: p50 {pct(ms, 0.5):.1f}  p99 {pct(ms, 0.99):.1f}  "
+          f"max {max(ms, default=float('nan')):.1f}")
+    print(f"messages: {f.messages['read']} read, {f.messages['not read']} not read; "
+          f"queries per message: read {per['read']:.3f}, not read {per['not read']:.3f} "
+          f"(other queries: {f.queries['other']})")
+    print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in f.rss.items()))
+    print(f"CPU per message: {cpu_ms:.2f} ms (process {f.cpu_s:.1f} s less the fakes' thread "
+          f"{f.fake_cpu_s:.1f} s)")
+    first = f.first_audio
+    print(f"first audio s: p50 {pct(first, 0.5):.3f}  p95 {pct(first, 0.95):.3f}  "
+          f"({len(first)} heard, {f.unheard} not heard)")
+    print(f"| {pct(ms, 0.5):.1f} / {pct(ms, 0.99):.1f} / {max(ms, default=0):.0f} ms "
+          f"| {per['read']:.3f} | {per['not read']:.3f} "
+          f"| {' / '.join(f'{v:.0f}' for v in f.rss.values())} MB | {cpu_ms:.2f} ms "
+          f"| {pct(first, 0.5):.2f} / {pct(first, 0.95):.2f} s |")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m benchmarks.shard`."""
+    command = parser(__doc__)
+    command.add_argument("--duration", type=float, default=600.0, help="seconds of traffic")
+    command.add_argument("--rate", type=float, default=200.0, help="messages per second")
+    command.add_argument("--servers", type=int, default=5000)
+    command.add_argument("--voice", type=int, default=50, help="servers with the bot in voice")
+    command.add_argument("--synthesis", choices=("remote", "local"), default="remote")
+    command.add_argument("--drain", type=float, default=15.0,
+                         help="seconds after the traffic for the last speech to begin")
+    command.add_argument("--seed", type=int, default=18)
+    args = command.parse_args(argv)
+    model_dir = checkpoint(args.bench_dir)
+    figures = asyncio.run(run(args, model_dir))
+    report(args, figures)
+
+
+if __name__ == "__main__":
+    main()
