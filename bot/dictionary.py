@@ -99,7 +99,11 @@ def _entry(row: DictionaryEntry) -> Entry:
 async def entries(owner: Owner) -> list[Entry]:
     """An owner's entries, alphabetically."""
     rows = await DictionaryEntry.filter(scope=owner.scope, owner_id=owner.id)
-    return sorted((_entry(r) for r in rows), key=lambda e: (e.word.lower(), e.word))
+    return _sorted([_entry(r) for r in rows])
+
+
+def _sorted(found: list[Entry]) -> list[Entry]:
+    return sorted(found, key=lambda e: (e.word.lower(), e.word))
 
 
 async def compiled(owner: Owner) -> Dictionary:
@@ -107,6 +111,21 @@ async def compiled(owner: Owner) -> Dictionary:
     async def load() -> Dictionary:
         return layered(await entries(owner))
     return await _COMPILED.get(owner.key, load, Dictionary(()))
+
+
+def cached(owner: Owner) -> bool:
+    """Whether the owner's matcher is cached (no query to get it)."""
+    return _COMPILED.known(owner.key)
+
+
+def hold(owner: Owner, found: list[Entry], generation: int) -> None:
+    """Cache the matcher of entries read along with other things (see `bot.lookups`)."""
+    _COMPILED.put(owner.key, layered(_sorted(found)), generation)
+
+
+def generation() -> int:
+    """Read before a query whose entries go to `hold`."""
+    return _COMPILED.generation
 
 
 async def speakable(text: str, user_id: int | str | None, guild_id: int | None = None, *,

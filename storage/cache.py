@@ -86,6 +86,13 @@ class RowCache(Generic[V]):
             self._data[key] = value
         return value
 
+    def put(self, key: str, value: V, generation: int) -> None:
+        """Hold a value read elsewhere (one query for several caches), unless an invalidation
+        came while it was read."""
+        if generation == self._generation and _live:
+            self._dirty.discard(key)
+            self._data[key] = value
+
     def fill(self, values: dict[str, V], generation: int) -> None:
         """Hold a whole table's values: afterwards a missing key means no row. Ignored when
         the table is larger than the cache or an invalidation came while it was read."""

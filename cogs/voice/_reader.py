@@ -10,6 +10,7 @@ import discord
 
 from bot import lookups
 from bot.dictionary import speakable
+from bot.prefetch import prefetch
 from bot.request import Defaults, resolve_defaults
 from bot.voice.controls import ReadAloudControls
 from bot.voice.errors import VoiceError
@@ -177,6 +178,7 @@ async def read_message(bot: TTSBot, manager: VoiceManager, message: discord.Mess
 async def _queue(bot: TTSBot, manager: VoiceManager, item: Incoming) -> bool:
     message, guild = item.message, item.message.guild
     assert guild is not None
+    await prefetch(guild.id, item.author.id)  # at most one query, none when cached
     defaults = await _voice_for(item, guild.id)
     text = await _text(bot, manager, item, defaults.speed)
     if not text:

@@ -49,6 +49,14 @@ async def test_a_read_message_costs_no_query_once_its_lookups_are_cached(
             await h.message(h.alice, f"again {n}", name="alice")
             await read_until(h, f"again {n}")
     assert queries == []
+    # A new author: one query for their settings, name and dictionary and the server's.
+    await dictionary.put(dictionary.Owner.user(h.bob), "gg", "good game")
+    await dictionary.put(dictionary.Owner.guild(h.guild.id), "wp", "well played")
+    await h.slash(h.bob, "nickname", name="Robert")
+    with counting_queries() as queries:
+        await h.message(h.bob, "gg wp", name="bob")
+        assert (await read_until(h, "well played"))[-1] == "Robert said, good game well played"
+    assert len(queries) == 1, queries
     # A change through a command is heard on the next message.
     await h.slash(h.alice, "nickname", name="Ally")
     await h.message(h.alice, "renamed", name="alice")
