@@ -72,6 +72,8 @@ class Figures:
     queries: Counter[str] = field(default_factory=Counter)
     messages: Counter[str] = field(default_factory=Counter)
     rss: dict[str, float] = field(default_factory=dict)
+    #: The fake voice server's recording (decoded audio of every packet), part of the RSS.
+    recorded: dict[str, float] = field(default_factory=dict)
     cpu_s: float = 0.0
     fake_cpu_s: float = 0.0
     first_audio: list[float] = field(default_factory=list)
@@ -174,6 +176,13 @@ def _first_audio(figures: Figures, voice: Any, guilds: list[Any],
             figures.first_audio.append(heard[i].started_at - max(at, free))
 
 
+async def _sample_rss(figures: Figures, voice: Any, when: str) -> None:
+    figures.rss[when] = rss_mb()
+    packets = list(voice.packets)
+    figures.recorded[when] = await asyncio.to_thread(
+        lambda: sum(len(p.pcm) for p in packets) / 2**20)
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -261,14 +270,14 @@ async def _measure(args: Any, figures: Figures, side: FakeLoop, fake: Any, voice
     _count_queries(figures)
     stop = asyncio.Event()
     ticker = asyncio.create_task(_ticker(figures, stop))
-    figures.rss["start"] = rss_mb()
+    await _sample_rss(figures, voice, "start")
     cpu0, t0 = _cpu(), time.monotonic()
     traffic = asyncio.ensure_future(side.run(_traffic(fake, guilds, authors, plan, args.voice)))
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.shield(traffic), 60.0)
-    figures.rss["1 min"] = rss_mb()
+    await _sample_rss(figures, voice, "1 min")
     sent, figures.fake_cpu_s = await traffic
-    figures.rss["end"] = rss_mb()
+    await _sample_rss(figures, voice, "end")
     figures.cpu_s = _cpu() - cpu0
     await asyncio.sleep(args.drain)  # the last messages' speech begins
     stop.set()
@@ -298,7 +307,9 @@ def report(args: Any, f: Figures) -> None:
     print(f"messages: {f.messages['read']} read, {f.messages['not read']} not read; "
           f"queries per message: read {per['read']:.3f}, not read {per['not read']:.3f} "
           f"(other queries: {f.queries['other']})")
-    print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in f.rss.items()))
+    print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in f.rss.items())
+          + "; less the fake voice server's recording: "
+          + ", ".join(f"{k} {v - f.recorded[k]:.0f}" for k, v in f.rss.items()))
     print(f"CPU per message: {cpu_ms:.2f} ms (process {f.cpu_s:.1f} s less the fakes' thread "
           f"{f.fake_cpu_s:.1f} s)")
     first = f.first_audio
@@ -306,7 +317,8 @@ def report(args: Any, f: Figures) -> None:
           f"({len(first)} heard, {f.unheard} not heard)")
     print(f"| {pct(ms, 0.5):.1f} / {pct(ms, 0.99):.1f} / {max(ms, default=0):.0f} ms "
           f"| {per['read']:.3f} | {per['not read']:.3f} "
-          f"| {' / '.join(f'{v:.0f}' for v in f.rss.values())} MB | {cpu_ms:.2f} ms "
+          f"| {' / '.join(f'{v - f.recorded[k]:.0f}' for k, v in f.rss.items())} MB "
+          f"| {cpu_ms:.2f} ms "
           f"| {pct(first, 0.5):.2f} / {pct(first, 0.95):.2f} s |")
 
 
