@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot import dictionary
-from storage.models import DictionaryEntry, GuildSettings, TTSProject
+from storage.models import GuildSettings, TTSProject
 from tests.fakes.discord import payloads
 from tts_engine import LocalEngine
 
@@ -49,8 +49,10 @@ async def test_the_dictionary_changes_what_reaches_the_engine(
     assert await read_until(h, "again") == ["get good [Kokoro](/kˈOkəɹO/)",
                                             "good game [Kokoro](/kˈOkəɹO/)", "good game again"]
     await h.fake.wait_until(lambda: any("kˈOkəɹO" in ps for ps in heard), WAIT_S)
-    # Another process changes the server's entry: the next message already hears it.
-    await DictionaryEntry.filter(word="gg").update(replacement="gee gee")
+    # Another front door (the HTTP API's dictionary routes call the same function) changes the
+    # server's entry: the next message already hears it. Another process's change arrives by
+    # NOTIFY (tests/bot/test_lookups.py).
+    await dictionary.put(dictionary.Owner.guild(h.guild.id), "gg", "gee gee")
     assert "Removed" in await _dictionary(h, h.bob, "remove", word="gg")
     await h.message(h.bob, "gg now", name="bob")
     assert (await read_until(h, "now"))[-1] == "gee gee now"
