@@ -22,7 +22,7 @@ from tests.fakes.discord_voice import (
     waveform_match,
 )
 from tests.fakes.discord_voice._audio import SILENCE_RMS
-from tts_engine import TTSEngine
+from tts_engine import LocalEngine
 
 LONG = "The quick brown fox jumps over the lazy dog, and then it runs far away."
 MARK = "Done."
@@ -57,7 +57,7 @@ def _channels_from_discord(fake_discord: FakeDiscord, fake_voice: FakeVoiceServe
     fake_voice.channel_of = fake_discord.voice_channel
 
 
-async def expected(engine: TTSEngine, text: str) -> np.ndarray:
+async def expected(engine: LocalEngine, text: str) -> np.ndarray:
     return (await engine.synthesize(engine.validate(text))).samples
 
 
@@ -114,7 +114,7 @@ async def wait_heard(h: VoiceHarness, listener: DaveListener, count: int, start:
 
 
 async def test_bot_joining_a_dave_channel_is_heard_by_a_member(
-        harness: VoiceHarness, engine: TTSEngine) -> None:
+        harness: VoiceHarness, engine: LocalEngine) -> None:
     h = harness
     alice, group = await joined(h)
     bot = h.fake.bot_user_id
@@ -132,7 +132,7 @@ async def test_bot_joining_a_dave_channel_is_heard_by_a_member(
 
 
 async def test_member_joining_and_leaving_mid_utterance_moves_the_epoch_on(
-        harness: VoiceHarness, engine: TTSEngine) -> None:
+        harness: VoiceHarness, engine: LocalEngine) -> None:
     h = harness
     alice, group = await joined(h, commits=False)  # the bot's commits are the ones announced
     bot = h.fake.bot_user_id
@@ -170,7 +170,7 @@ async def test_member_joining_and_leaving_mid_utterance_moves_the_epoch_on(
 
 
 async def test_moved_bot_forms_a_new_group_and_is_heard_in_the_new_channel(
-        harness: VoiceHarness, engine: TTSEngine) -> None:
+        harness: VoiceHarness, engine: LocalEngine) -> None:
     h = harness
     alice, old = await joined(h)
     await h.slash(h.alice, "say", text=LONG)
@@ -201,7 +201,7 @@ async def test_moved_bot_forms_a_new_group_and_is_heard_in_the_new_channel(
 
 
 async def test_downgrade_to_protocol_0_keeps_the_bot_heard(
-        harness: VoiceHarness, engine: TTSEngine) -> None:
+        harness: VoiceHarness, engine: LocalEngine) -> None:
     h = harness
     alice, group = await joined(h)
     await h.slash(h.alice, "say", text=LONG)
