@@ -40,7 +40,8 @@ from ._audio import Utterance, envelope, similarity, split_utterances, waveform_
 from ._dave import CommitRecord, DaveGroup
 from ._member import DaveListener
 from ._rtp import ReceivedPacket, decrypt, discovery_response, is_dave_frame
-from ._server import FakeVoiceServer, VoiceSession
+from ._server import FakeVoiceServer
+from ._session import VoiceSession
 
 __all__ = [
     "CommitRecord", "DaveGroup", "DaveListener", "FakeVoiceServer", "ReceivedPacket",

@@ -28,7 +28,8 @@ ANNOUNCE_COMMIT, WELCOME, INVALID_COMMIT_WELCOME = 29, 30, 31
 class DaveMember(Protocol):
     """A client of the gateway in one channel: the bot's websocket or an in-process listener."""
 
-    user_id: int
+    @property
+    def user_id(self) -> int: ...
 
     async def send_json(self, op: int, data: Any) -> None: ...
 

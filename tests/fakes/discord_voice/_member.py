@@ -169,7 +169,7 @@ class DaveListener:
                 self.undecryptable.append((time.monotonic(), str(exc)))
                 return
         decoder = self._decoders.setdefault(sender, Decoder())
-        pcm = decoder.decode(opus)
+        pcm = decoder.decode(opus, fec=False)
         self.packets.append(ReceivedPacket(packet.received_at, packet.ssrc, packet.sequence,
                                            packet.timestamp, opus, pcm))
 

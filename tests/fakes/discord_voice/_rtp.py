@@ -111,5 +111,5 @@ class VoiceReceiver:
         if counter <= self.last_counter:
             raise ValueError(f"nonce counter went back ({counter} after {self.last_counter})")
         self.last_counter = counter
-        pcm = b"" if is_dave_frame(opus) else self.decoder.decode(opus)
+        pcm = b"" if is_dave_frame(opus) else self.decoder.decode(opus, fec=False)
         return ReceivedPacket(time.monotonic(), ssrc, sequence, timestamp, opus, pcm)

@@ -7,10 +7,8 @@ import json
 import logging
 import os
 import ssl
-import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import trustme
@@ -27,6 +25,7 @@ from ._dave import (
 from ._member import DaveListener
 from ._mls import ExternalSender
 from ._rtp import MODE, ReceivedPacket, VoiceReceiver, discovery_response
+from ._session import VoiceSession
 
 log = logging.getLogger(__name__)
 
@@ -35,44 +34,6 @@ SPEAKING, HEARTBEAT_ACK, RESUME, HELLO, RESUMED = 5, 6, 7, 8, 9
 MODES = [MODE, "xsalsa20_poly1305_lite"]
 #: Where the voice server looks up a user's voice channel: (guild id, user id) -> channel id.
 ChannelLookup = Callable[[int, int], "int | None"]
-
-
-@dataclass
-class VoiceSession:
-    """One voice websocket connection of the bot (a new one after every reconnect)."""
-
-    ws: web.WebSocketResponse
-    identify: dict[str, Any]
-    ssrc: int
-    secret_key: bytes
-    mode: str | None = None
-    #: The address the client announced in SELECT PROTOCOL (learnt by IP discovery).
-    client_address: tuple[str, int] | None = None
-    speaking: list[tuple[float, int]] = field(default_factory=list)
-    receiver: VoiceReceiver | None = None
-    #: The voice channel the session is in (from the fake Discord's voice states).
-    channel_id: int | None = None
-    group: DaveGroup | None = None
-    seq: int = 0
-
-    @property
-    def user_id(self) -> int:
-        return int(self.identify["user_id"])
-
-    async def send_json(self, op: int, data: Any) -> None:
-        """A numbered JSON message (the DAVE opcodes carry a sequence number)."""
-        self.seq += 1
-        await self.ws.send_json({"op": op, "d": data, "seq": self.seq})
-
-    async def send_binary(self, op: int, payload: bytes) -> None:
-        """A binary message: sequence number (uint16), opcode, payload."""
-        self.seq += 1
-        await self.ws.send_bytes(struct.pack(">HB", self.seq & 0xFFFF, op) + payload)
-
-    @property
-    def ready(self) -> bool:
-        """Whether SESSION DESCRIPTION went out: audio may flow."""
-        return self.receiver is not None
 
 
 class _UDP(asyncio.DatagramProtocol):
