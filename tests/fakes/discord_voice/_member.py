@@ -148,7 +148,7 @@ class DaveListener:
                 await self.group.report_invalid(self.user_id, tid)
                 return
             if tid != 0:
-                self._pending_transitions[tid] = self.group.version
+                self._pending_transitions[tid] = self.session.protocol_version
                 await self.group.ready(self.user_id, tid)
 
     # --- media -----------------------------------------------------------------------------
