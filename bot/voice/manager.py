@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 #: connection discord.py's UDP reader can sit up to 30 s in select() on the old socket before
 #: it sees the new one, and IP discovery waits on that reader.
 CONNECT_TIMEOUT_S = 45.0
+#: How long the player thread holds audio while the channel's DAVE group is still forming (just
+#: joined or moved: discord.py would send it without end-to-end encryption meanwhile).
+DAVE_HOLD_S = 2.0
 VoiceChannel = discord.VoiceChannel | discord.StageChannel
 
 
@@ -40,11 +44,43 @@ class TrackedVoiceClient(discord.VoiceClient):
                  on_cleanup: Any) -> None:
         super().__init__(client, channel)
         self._on_cleanup = on_cleanup
+        #: When the player thread began holding audio for a forming DAVE group.
+        self._dave_held_since: float | None = None
 
     def cleanup(self) -> None:
         """Unregister (discord.py), then let the manager drop the player."""
         super().cleanup()
         self._on_cleanup(self)
+
+    def send_audio_packet(self, data: bytes, *, encode: bool = True) -> None:
+        """Send one frame, never without end-to-end encryption where Discord asked for DAVE.
+
+        discord.py sends audio unencrypted until its DAVE session has keys (after a join or a
+        move, or alone after a reset): DAVE listeners drop such frames and the voice server
+        could hear them. The player thread holds the frame until the group is ready, up to
+        `DAVE_HOLD_S` once; after that frames are dropped until it is.
+        """
+        if not (encode is False and data == discord.opus.OPUS_SILENCE) and not self._e2ee_ready():
+            return
+        super().send_audio_packet(data, encode=encode)
+
+    def _e2ee_ready(self) -> bool:
+        state = self._connection
+        if state.dave_protocol_version == 0 or state.can_encrypt:
+            self._dave_held_since = None
+            return True
+        now = time.monotonic()
+        since = self._dave_held_since
+        if since is None:
+            since = self._dave_held_since = now
+            log.info("holding audio until the DAVE group of guild %s is ready", self.guild.id)
+        while now - since < DAVE_HOLD_S:
+            time.sleep(0.005)  # the player thread; the event loop sets up the keys meanwhile
+            if state.dave_protocol_version == 0 or state.can_encrypt:
+                self._dave_held_since = None
+                return True
+            now = time.monotonic()
+        return False
 
 
 class VoiceManager:

@@ -109,6 +109,8 @@ class FakeDiscord:
         self.expired_tokens: set[str] = set()
         #: Where VOICE_SERVER_UPDATE points the bot (host:port of a fake voice server).
         self.voice_endpoint = "127.0.0.1:1"
+        #: (guild id, user id) -> the voice channel the user is in, from every voice state sent.
+        self.voice_channels: dict[tuple[int, int], int | None] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -231,10 +233,22 @@ class FakeDiscord:
         guild.members[uid] = mem
         if voice_channel_id is not None:
             data["voice_states"].append(p.voice_state(guild.id, voice_channel_id, uid))
+            self.voice_channels[guild.id, uid] = voice_channel_id
         return mem
+
+    def voice_channel(self, guild_id: int, user_id: int) -> int | None:
+        """The voice channel a user is in, as Discord knows it (what a voice server asks)."""
+        return self.voice_channels.get((guild_id, user_id))
+
+    def _track_voice_state(self, event: str, data: Any) -> None:
+        if event == "VOICE_STATE_UPDATE" and data.get("guild_id"):
+            channel = data.get("channel_id")
+            self.voice_channels[int(data["guild_id"]), int(data["user_id"])] = (
+                int(channel) if channel else None)
 
     async def dispatch(self, event: str, data: Any, guild_id: int | None = None) -> None:
         """Send a DISPATCH event to every session (or to the shard owning `guild_id`)."""
+        self._track_voice_state(event, data)
         for session in list(self.sessions):
             if guild_id is None or session.owns_guild(guild_id):
                 await session.dispatch(event, data)
@@ -246,6 +260,7 @@ class FakeDiscord:
         state = p.voice_state(guild_id, int(channel) if channel else None, self.bot_user_id,
                               session_id="fake-voice-session",
                               member_payload=p.member(self.bot_user))
+        self._track_voice_state("VOICE_STATE_UPDATE", state)
         await session.dispatch("VOICE_STATE_UPDATE", state)
         if channel:
             await session.dispatch("VOICE_SERVER_UPDATE", {

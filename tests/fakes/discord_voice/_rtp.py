@@ -14,6 +14,17 @@ DISCOVERY_SIZE = 74
 DISCOVERY_REQUEST, DISCOVERY_RESPONSE = 1, 2
 #: The transport mode the fake offers first (discord.py picks the first one it supports).
 MODE = "aead_xchacha20_poly1305_rtpsize"
+#: The last two bytes of every DAVE protocol frame (the "magic marker").
+DAVE_MARKER = b"\xfa\xfa"
+
+
+def is_dave_frame(opus: bytes) -> bool:
+    """Whether a frame is end-to-end encrypted (DAVE): it ends with the magic marker after a
+    plausible supplemental-data size (the protocol frame check, without parsing the ranges)."""
+    if len(opus) < 13 or opus[-2:] != DAVE_MARKER:
+        return False
+    size = opus[-3]
+    return 11 < size < len(opus)
 
 
 @dataclass
@@ -25,12 +36,19 @@ class ReceivedPacket:
     sequence: int
     timestamp: int
     opus: bytes
-    pcm: bytes  # 48 kHz stereo s16le, 20 ms (3840 bytes) for a normal frame
+    #: 48 kHz stereo s16le, 20 ms (3840 bytes) for a normal frame; empty for an end-to-end
+    #: encrypted frame the voice server cannot hear.
+    pcm: bytes
 
     @property
     def end_marker(self) -> bool:
         """discord.py sends five of these after each played source ends."""
         return self.opus == OPUS_SILENCE
+
+    @property
+    def e2ee(self) -> bool:
+        """Whether the payload was a DAVE protocol frame (end-to-end encrypted)."""
+        return is_dave_frame(self.opus)
 
 
 def discovery_response(request: bytes, ip: str, port: int) -> bytes | None:
@@ -93,5 +111,5 @@ class VoiceReceiver:
         if counter <= self.last_counter:
             raise ValueError(f"nonce counter went back ({counter} after {self.last_counter})")
         self.last_counter = counter
-        pcm = self.decoder.decode(opus)
+        pcm = b"" if is_dave_frame(opus) else self.decoder.decode(opus, fec=False)
         return ReceivedPacket(time.monotonic(), ssrc, sequence, timestamp, opus, pcm)

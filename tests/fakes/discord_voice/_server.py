@@ -9,40 +9,31 @@ import os
 import ssl
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import trustme
 from aiohttp import WSMsgType, web
 
 from ._audio import Utterance, split_utterances
+from ._dave import (
+    COMMIT_WELCOME,
+    INVALID_COMMIT_WELCOME,
+    KEY_PACKAGE,
+    READY_FOR_TRANSITION,
+    DaveGroup,
+)
+from ._member import DaveListener
+from ._mls import ExternalSender
 from ._rtp import MODE, ReceivedPacket, VoiceReceiver, discovery_response
+from ._session import VoiceSession
 
 log = logging.getLogger(__name__)
 
 IDENTIFY, SELECT_PROTOCOL, READY, HEARTBEAT, SESSION_DESCRIPTION = 0, 1, 2, 3, 4
 SPEAKING, HEARTBEAT_ACK, RESUME, HELLO, RESUMED = 5, 6, 7, 8, 9
 MODES = [MODE, "xsalsa20_poly1305_lite"]
-
-
-@dataclass
-class VoiceSession:
-    """One voice websocket connection of the bot (a new one after every reconnect)."""
-
-    ws: web.WebSocketResponse
-    identify: dict[str, Any]
-    ssrc: int
-    secret_key: bytes
-    mode: str | None = None
-    #: The address the client announced in SELECT PROTOCOL (learnt by IP discovery).
-    client_address: tuple[str, int] | None = None
-    speaking: list[tuple[float, int]] = field(default_factory=list)
-    receiver: VoiceReceiver | None = None
-
-    @property
-    def ready(self) -> bool:
-        """Whether SESSION DESCRIPTION went out: audio may flow."""
-        return self.receiver is not None
+#: Where the voice server looks up a user's voice channel: (guild id, user id) -> channel id.
+ChannelLookup = Callable[[int, int], "int | None"]
 
 
 class _UDP(asyncio.DatagramProtocol):
@@ -64,8 +55,19 @@ class FakeVoiceServer:
     `client_ssl` (pass `aiohttp.TCPConnector(ssl=server.client_ssl)` as the bot's `connector`).
     """
 
-    def __init__(self, token: str = "fake-voice-token") -> None:
+    def __init__(self, token: str = "fake-voice-token", *, dave_version: int = 0,
+                 channel_of: ChannelLookup | None = None) -> None:
         self.token = token
+        #: The DAVE protocol version the server asks for (0: transport encryption only). Above
+        #: 0, clients announcing less are refused with close code 4017, as Discord does.
+        self.dave_version = dave_version
+        #: How the server learns a session's channel (the fake Discord's `voice_channel`).
+        self.channel_of = channel_of
+        #: DAVE groups by voice channel id.
+        self.groups: dict[int, DaveGroup] = {}
+        self.listeners: list[DaveListener] = []
+        self._external_sender: ExternalSender | None = None
+        self._tid = 0
         self.sessions: list[VoiceSession] = []
         self.packets: list[ReceivedPacket] = []
         #: (client address, ssrc) of every IP discovery request answered.
@@ -103,6 +105,8 @@ class FakeVoiceServer:
 
     async def stop(self) -> None:
         """Close every session and stop listening."""
+        for listener in list(self.listeners):
+            await listener.leave()
         for session in self.sessions:
             await session.ws.close()
         if self._udp is not None and self._udp.transport is not None:
@@ -152,12 +156,46 @@ class FakeVoiceServer:
         for session in self.live:
             await session.ws.close(code=code)
 
+    # --- DAVE ------------------------------------------------------------------------------
+    def group(self, channel_id: int) -> DaveGroup:
+        """The DAVE group of a voice channel (made on first use)."""
+        if channel_id not in self.groups:
+            if self._external_sender is None:
+                self._external_sender = ExternalSender()
+            self.groups[channel_id] = DaveGroup(channel_id, self._external_sender,
+                                                self.dave_version, self._next_tid)
+        return self.groups[channel_id]
+
+    def _next_tid(self) -> int:
+        self._tid += 1
+        return self._tid
+
+    async def add_listener(self, user_id: int, channel_id: int,
+                           commits: bool = True) -> DaveListener:
+        """A member who joins `channel_id` and listens (a DAVE member when DAVE is on)."""
+        listener = DaveListener(self.group(channel_id), user_id, commits)
+        self.listeners.append(listener)
+        await listener.start()
+        self._notify()
+        return listener
+
+    async def remove_listener(self, listener: DaveListener) -> None:
+        """The member leaves its channel."""
+        self.listeners.remove(listener)
+        await listener.leave()
+        self._notify()
+
     # --- websocket -------------------------------------------------------------------------
     async def _handle_ws(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         session: VoiceSession | None = None
         async for msg in ws:
+            if msg.type is WSMsgType.BINARY and session is not None:
+                self.frames.append((session.ssrc, msg.data[0], msg.data[1:]))
+                await self._on_binary(session, msg.data[0], msg.data[1:])
+                self._notify()
+                continue
             if msg.type is not WSMsgType.TEXT:
                 continue
             frame = json.loads(msg.data)
@@ -170,6 +208,8 @@ class FakeVoiceServer:
             else:
                 await self._on_frame(session, op, data)
             self._notify()
+        if session is not None and session.group is not None:
+            await session.group.leave(session)
         self._notify()
         return ws
 
@@ -178,8 +218,13 @@ class FakeVoiceServer:
         if data.get("token") != self.token or not data.get("session_id"):
             await ws.close(code=4004, message=b"Authentication failed")
             return None
+        if data.get("max_dave_protocol_version", 0) < self.dave_version:
+            await ws.close(code=4017, message=b"E2EE/DAVE protocol required")
+            return None
         ssrc = 1000 + len(self.sessions)
         session = VoiceSession(ws, data, ssrc, os.urandom(32))
+        if self.channel_of is not None:
+            session.channel_id = self.channel_of(int(data["server_id"]), session.user_id)
         self.sessions.append(session)
         await ws.send_json({"op": HELLO, "d": {"heartbeat_interval": 13750.0, "v": 8}})
         await ws.send_json({"op": READY, "d": {
@@ -198,13 +243,38 @@ class FakeVoiceServer:
             session.mode = mode
             session.client_address = (data["data"]["address"], data["data"]["port"])
             session.receiver = VoiceReceiver(session.ssrc, session.secret_key)
-            await session.ws.send_json({"op": SESSION_DESCRIPTION, "d": {
-                "mode": mode, "secret_key": list(session.secret_key),
-                "dave_protocol_version": 0, "audio_codec": "opus"}})
+            await self._describe(session, mode)
         elif op == SPEAKING:
             session.speaking.append((time.monotonic(), int(data["speaking"])))
         elif op == RESUME:
             await session.ws.send_json({"op": RESUMED, "d": None})
+        elif op == READY_FOR_TRANSITION and session.group is not None:
+            await session.group.ready(session.user_id, int(data["transition_id"]))
+        elif op == INVALID_COMMIT_WELCOME and session.group is not None:
+            await session.group.report_invalid(session.user_id, int(data["transition_id"]))
+
+    async def _describe(self, session: VoiceSession, mode: str) -> None:
+        """SESSION DESCRIPTION (op 4), then the session joins its channel's DAVE group."""
+        group = None
+        if self.dave_version > 0:
+            if session.channel_id is None:
+                raise RuntimeError("DAVE needs the session's channel: set channel_of")
+            group = session.group = self.group(session.channel_id)
+        await session.send_json(SESSION_DESCRIPTION, {
+            "mode": mode, "secret_key": list(session.secret_key),
+            "dave_protocol_version": group.version if group else 0, "audio_codec": "opus"})
+        if group is not None:
+            await group.join(session)
+
+    async def _on_binary(self, session: VoiceSession, op: int, payload: bytes) -> None:
+        if session.group is None:
+            self.errors.append(f"binary op {op} from ssrc {session.ssrc} outside DAVE")
+        elif op == KEY_PACKAGE:
+            await session.group.key_package(session.user_id, payload)
+        elif op == COMMIT_WELCOME:
+            await session.group.commit(session.user_id, payload)
+        else:
+            self.errors.append(f"unexpected binary op {op} from ssrc {session.ssrc}")
 
     # --- UDP -------------------------------------------------------------------------------
     def _datagram(self, data: bytes, addr: tuple[str, int]) -> None:
@@ -226,7 +296,12 @@ class FakeVoiceServer:
             self.errors.append(f"mode {session.mode} is not decoded by the fake")
             return
         try:
-            self.packets.append(session.receiver.receive(data))
+            packet = session.receiver.receive(data)
         except Exception as exc:  # recorded for the test to assert on
             self.errors.append(f"{type(exc).__name__}: {exc}")
+        else:
+            self.packets.append(packet)
+            for listener in self.listeners:  # the SFU forwards to the others in the channel
+                if listener.group.channel_id == session.channel_id:
+                    listener.hear(session.user_id, packet)
         self._notify()
