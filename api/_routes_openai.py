@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 
 import numpy as np
@@ -15,6 +16,7 @@ from api._keys import CONTEXT, USER_ID
 from api._parse import read_body
 from api._voices import aliases, resolve_voice
 from api.schemas import SpeechRequest, Voice, VoiceList
+from bot.metrics import FIRST_AUDIO
 from bot.request import build_request
 from tts_engine import LANGUAGES, Engine
 from tts_engine import SpeechRequest as EngineRequest
@@ -38,14 +40,21 @@ async def _encode(encoder: StreamEncoder, chunk: np.ndarray | None) -> bytes:
     return await asyncio.to_thread(encoder.feed, chunk)
 
 
-async def _whole(engine: Engine, req: EngineRequest, fmt: str) -> web.Response:
+async def _whole(
+    engine: Engine, req: EngineRequest, fmt: str, arrived: float
+) -> web.Response:
     clip = await engine.synthesize(req)
     data = await asyncio.to_thread(engine_audio.encode, clip.samples, _ENGINE_FORMATS[fmt])
+    _first_audio(arrived)
     return web.Response(body=data, headers={"Content-Type": CONTENT_TYPES[fmt]})
 
 
+def _first_audio(arrived: float) -> None:
+    FIRST_AUDIO.labels(front_door="api").observe(time.perf_counter() - arrived)
+
+
 async def _stream(
-    request: web.Request, engine: Engine, req: EngineRequest, fmt: str
+    request: web.Request, engine: Engine, req: EngineRequest, fmt: str, arrived: float
 ) -> web.StreamResponse:
     cancel = threading.Event()
     chunks: AsyncIterator[np.ndarray] = engine.stream(req, cancel)
@@ -58,7 +67,7 @@ async def _stream(
         )
         response.enable_chunked_encoding()
         await response.prepare(request)
-        await _pump(request, response, encoder, first, chunks)
+        await _pump(request, response, encoder, (first, arrived), chunks)
         return response
     finally:
         # Stops the synthesis at its next chunk when the client went away or something failed.
@@ -70,12 +79,14 @@ async def _pump(
     request: web.Request,
     response: web.StreamResponse,
     encoder: StreamEncoder,
-    first: np.ndarray | None,
+    first: tuple[np.ndarray | None, float],
     chunks: AsyncIterator[np.ndarray],
 ) -> None:
+    """Write the first chunk (with the time its request arrived), the rest, and the tail."""
     try:
-        if first is not None:
-            await response.write(await _encode(encoder, first))
+        if first[0] is not None:
+            await response.write(await _encode(encoder, first[0]))
+            _first_audio(first[1])
         async for chunk in chunks:
             await response.write(await _encode(encoder, chunk))
         await response.write(await _encode(encoder, None))
@@ -97,6 +108,7 @@ async def _pump(
 @routes.post("/v1/audio/speech")
 async def speech(request: web.Request) -> web.StreamResponse:
     """Text in, audio out, in OpenAI's request shape; streamed unless `stream` is false."""
+    arrived = time.perf_counter()
     ctx = request.app[CONTEXT]
     body = await read_body(request, SpeechRequest)
     installed = {v.name for v in ctx.engine.voices()}
@@ -104,8 +116,8 @@ async def speech(request: web.Request) -> web.StreamResponse:
     req = await build_request(ctx.engine, body.input, voice=voice, lang=body.lang_code,
                               speed=body.speed, user_id=request.get(USER_ID))
     if not body.stream:
-        return await _whole(ctx.engine, req, body.response_format)
-    return await _stream(request, ctx.engine, req, body.response_format)
+        return await _whole(ctx.engine, req, body.response_format, arrived)
+    return await _stream(request, ctx.engine, req, body.response_format, arrived)
 
 
 @routes.get("/v1/audio/voices")

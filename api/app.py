@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from api import _routes_dictionary, _routes_misc, _routes_openai, _routes_tts
+from api import (
+    _routes_dictionary,
+    _routes_metrics,
+    _routes_misc,
+    _routes_openai,
+    _routes_tts,
+)
 from api._auth import KeyRing, RateLimiter, auth_middleware
 from api._context import ApiContext
 from api._keys import CONTEXT
@@ -28,4 +34,5 @@ def create_app(ctx: ApiContext, limiter: RateLimiter | None = None) -> web.Appli
     app.add_routes(_routes_openai.routes)
     app.add_routes(_routes_misc.routes)
     app.add_routes(_routes_dictionary.routes)
+    app.add_routes(_routes_metrics.routes)
     return app

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from bot.jobs import JobService
+from bot.metrics import STORAGE_RETRIES
 from bot.settings import Settings, StorageSettings
 from storage import db
 from storage.audio import (
@@ -39,7 +40,8 @@ def build_audio_store(settings: StorageSettings, *, retry_wait_s: float = 1.0) -
         url, folder=settings.cloudinary_folder, timeout_s=settings.upload_timeout_s
     )
     store: AudioStore = RetryingStore(
-        cloud, attempts=settings.upload_attempts, wait_s=retry_wait_s
+        cloud, attempts=settings.upload_attempts, wait_s=retry_wait_s,
+        on_retry=STORAGE_RETRIES.labels(where="upload").inc,
     )
     if settings.fallback_to_local:
         store = FallbackStore(store, local)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ from api._encode import pcm16
 from api._voices import resolve_voice
 from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
 from api.wyoming_tts._protocol import read_event
+from bot.metrics import FIRST_AUDIO
 from bot.request import build_request
 from tts_engine import Engine, SpeechRequest
 from tts_engine.audio import SAMPLE_RATE
@@ -165,6 +167,7 @@ class KokoroEventHandler(AsyncEventHandler):
 
     async def _speak(self, text: str, voice: SynthesizeVoice | None) -> None:
         """audio-start, the audio chunks as the engine yields them, audio-stop."""
+        arrived = time.perf_counter()
         request = await self._request(text, voice)
         cancel = threading.Event()
         chunks = self.engine.stream(request, cancel)
@@ -174,6 +177,7 @@ class KokoroEventHandler(AsyncEventHandler):
             await self.write_event(AudioStart(**_FORMAT).event())
             if first is not None:
                 await self._send(first)
+                FIRST_AUDIO.labels(front_door="wyoming").observe(time.perf_counter() - arrived)
             async for chunk in chunks:
                 await self._send(chunk)
             await self.write_event(AudioStop().event())

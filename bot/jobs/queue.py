@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from tortoise.expressions import F, Q
+from tortoise.functions import Count
 
 from bot.jobs.errors import WorkerLost
 from storage import db
@@ -149,3 +150,12 @@ async def active_counts(user_id: str) -> tuple[int, int]:
     """(this user's, everyone's) queued or running jobs."""
     active = TTSProject.filter(status__in=[PENDING, PROCESSING])
     return await active.filter(user_id=user_id).count(), await active.count()
+
+
+async def counts_by_status() -> dict[str, int]:
+    """Every status with how many projects are in it (0 for those with none)."""
+    counts = {str(status): 0 for status in ProjectStatus}
+    rows = await TTSProject.annotate(n=Count("id")).group_by("status").values_list("status", "n")
+    for status, n in rows:
+        counts[str(status)] = int(n)
+    return counts

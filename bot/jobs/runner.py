@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from bot.jobs.errors import JobCrashed, JobTimedOut, UploadFailed
+from bot.metrics import STORAGE_RETRIES
 from bot.settings import JobSettings
 from storage.audio import AudioStore, StoredAudio
 from storage.errors import StorageError
@@ -192,6 +193,8 @@ class JobRunner:
             delay = self.settings.retry_backoff_s * 2 ** (project.attempts - 1)
             if await queue.retry_later(project.id, self.worker_id, str(err), delay):
                 log.info("job %s will be retried in %.1f s", project.id, delay)
+                if isinstance(exc, StorageError):
+                    STORAGE_RETRIES.labels(where="job").inc()
                 project.status, project.progress, project.error = (
                     ProjectStatus.PENDING, 0, str(err))
                 await self._publish(project)

@@ -16,6 +16,7 @@ from typing import Any
 
 import discord
 
+from bot.metrics import VOICE_CHANNELS
 from bot.settings import VoiceSettings
 from bot.voice.errors import BusyElsewhere, ConnectFailed, NotConnected, NotInVoice
 from bot.voice.locks import KeyedLocks
@@ -102,6 +103,8 @@ class VoiceManager:
         self.content_notices: set[int] = set()
         #: Voice channel id -> the status the bot last set there ("Reading #general").
         self.voice_status: dict[int, str] = {}
+        players = self.players  # read at each scrape, so the figure is never stale
+        VOICE_CHANNELS.set_function(lambda: len(players))
 
     def _notify(self) -> None:
         self._changed.set()

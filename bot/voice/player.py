@@ -23,6 +23,7 @@ from typing import Any
 
 import discord
 
+from bot.metrics import FIRST_AUDIO
 from bot.settings import VoiceSettings
 from bot.voice.errors import VoiceQueueFull
 from bot.voice.pacing import ChunkClock, Pacer
@@ -255,6 +256,7 @@ class GuildPlayer:
             loop.call_soon_threadsafe(done.set)
 
         utterance.started_at = time.monotonic()
+        FIRST_AUDIO.labels(front_door="voice").observe(utterance.started_at - utterance.queued_at)
         self.voice_client.play(StreamSource(buffer), after=after)
         self._maybe_prefetch()
         await done.wait()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from uuid import UUID
 
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     before_sleep_log,
     retry_if_exception,
     stop_after_attempt,
@@ -27,17 +29,25 @@ class RetryingStore(AudioStore):
     """Retries transient failures of `inner` with exponential backoff, then re-raises."""
 
     def __init__(self, inner: AudioStore, *, attempts: int = 4, wait_s: float = 1.0,
-                 max_wait_s: float = 30.0) -> None:
+                 max_wait_s: float = 30.0, on_retry: Callable[[], None] | None = None) -> None:
         self.inner = inner
         self.backend = inner.backend  # type: ignore[misc]
         self.attempts, self.wait_s, self.max_wait_s = attempts, wait_s, max_wait_s
+        #: Called before each retry (the process counts them for its metrics).
+        self.on_retry = on_retry
+        self._log_retry = before_sleep_log(log, logging.WARNING)
+
+    def _before_retry(self, state: RetryCallState) -> None:
+        self._log_retry(state)
+        if self.on_retry is not None:
+            self.on_retry()
 
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(
             stop=stop_after_attempt(self.attempts),
             wait=wait_exponential(multiplier=self.wait_s, max=self.max_wait_s),
             retry=retry_if_exception(_transient),
-            before_sleep=before_sleep_log(log, logging.WARNING),
+            before_sleep=self._before_retry,
             reraise=True,
         )
 

@@ -17,6 +17,7 @@ from tts_engine.config import EngineConfig
 from tts_engine.model.voices import VoiceLibrary
 from tts_engine.speech import Audio, SpeechRequest, VoiceInfo
 from tts_engine.synthesis.scheduler import Priority
+from tts_engine.synthesis.stats import EngineStats
 from tts_engine.validation import build_request, language_code
 
 
@@ -29,6 +30,9 @@ class Engine(ABC):
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
+        #: Time in the model and audio it produced, where the model runs in this process
+        #: (a remote engine's servers count their own): the metrics' real-time factor.
+        self.stats = EngineStats()
 
     @property
     @abstractmethod

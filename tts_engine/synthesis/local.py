@@ -150,8 +150,11 @@ class LocalEngine(Engine):
 
     def _infer(self, phonemes: str, ref_s: torch.Tensor, speed: float) -> np.ndarray:
         """The one inference call: phonemes (<= 510) + style row -> float32 24 kHz samples."""
+        started = time.perf_counter()
         audio = self._model(phonemes, ref_s, speed)
-        return np.asarray(audio.detach().cpu().numpy(), dtype=np.float32).reshape(-1)
+        samples = np.asarray(audio.detach().cpu().numpy(), dtype=np.float32).reshape(-1)
+        self.stats.add(time.perf_counter() - started, len(samples))
+        return samples
 
     def _chunks(self, req: SpeechRequest) -> Iterator[Chunk]:
         assert self._g2p is not None
