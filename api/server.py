@@ -83,9 +83,11 @@ async def start_api(runtime: Runtime, sock: socket.socket | None = None) -> ApiS
 
 async def start_wyoming(runtime: Runtime, sock: socket.socket | None = None) -> WyomingServer:
     """Serve the Wyoming TTS server of a started runtime on settings.wyoming.uri (or `sock`)."""
+    wyoming = runtime.settings.wyoming
     server = WyomingServer(
-        runtime.settings.wyoming.uri, runtime.engine, runtime.settings.engine.default_voice,
-        dictionary_user=runtime.settings.wyoming.dictionary_user,
+        wyoming.uri, runtime.engine, runtime.settings.engine.default_voice,
+        dictionary_user=wyoming.dictionary_user,
+        announce=wyoming.zeroconf_name if wyoming.zeroconf else None,
     )
     await server.start(sock)
     return server

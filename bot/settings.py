@@ -99,6 +99,10 @@ class ApiSettings(BaseModel):
     keys: dict[str, str] = Field(default_factory=dict)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=60, ge=1)
+    # The web page at /web/ (try voices, your projects, your dictionary).
+    web: bool = True
+    # Who the web page acts as when the API runs without keys (loopback only).
+    web_user: str = Field(default="local", min_length=1, max_length=64)
 
 
 class WyomingSettings(BaseModel):
@@ -108,6 +112,10 @@ class WyomingSettings(BaseModel):
     uri: str = "tcp://127.0.0.1:10200"
     # Whose pronunciation dictionary Wyoming applies (a user id, as in `api.keys`); none if unset.
     dictionary_user: str | None = None
+    # Announce the server over zeroconf (`_wyoming._tcp`), so Home Assistant finds it by itself.
+    zeroconf: bool = False
+    # The name Home Assistant shows for the discovered server.
+    zeroconf_name: str = Field(default="kokoro", min_length=1, max_length=63)
 
 
 class Settings(BaseSettings):

@@ -12,6 +12,7 @@ from api._net import is_loopback
 from api.wyoming_tts._handler import KokoroEventHandler
 from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
 from api.wyoming_tts._protocol import HEADER_LIMIT
+from api.wyoming_tts._zeroconf import ZeroconfAnnouncer, announcer_for
 from tts_engine import Engine
 
 __all__ = ["LANGUAGE_TAGS", "WyomingServer", "build_info", "lang_for_tag"]
@@ -20,11 +21,17 @@ log = logging.getLogger(__name__)
 
 
 class WyomingServer:
-    """Listens on a `tcp://host:port` or `unix:///path` URI; one handler task per client."""
+    """Listens on a `tcp://host:port` or `unix:///path` URI; one handler task per client.
+
+    With `announce` (a name), the server is announced over zeroconf while it listens.
+    """
 
     def __init__(self, uri: str, engine: Engine, default_voice: str, *,
-                 dictionary_user: str | None = None, max_chars: int | None = None) -> None:
+                 dictionary_user: str | None = None, max_chars: int | None = None,
+                 announce: str | None = None) -> None:
         self.uri = uri
+        self.announce = announce
+        self._announcer: ZeroconfAnnouncer | None = None
         self._factory = partial(KokoroEventHandler, engine, default_voice,
                                 dictionary_user=dictionary_user, max_chars=max_chars)
         self._server: asyncio.Server | None = None
@@ -51,6 +58,10 @@ class WyomingServer:
         else:
             raise ValueError(f"Wyoming URI {self.uri!r}: use tcp://host:port or unix:///path")
         log.info("Wyoming TTS server listening on %s", self.address)
+        if self.announce is not None:
+            self._announcer = announcer_for(self.announce, self.address)
+            if self._announcer is not None:
+                await self._announcer.start()
 
     @property
     def address(self) -> str:
@@ -82,6 +93,9 @@ class WyomingServer:
 
     async def stop(self) -> None:
         """Stop listening, and end every open connection (a running synthesis stops too)."""
+        announcer, self._announcer = self._announcer, None
+        if announcer is not None:
+            await announcer.stop()
         if self._server is not None:
             self._server.close()
         for handler in list(self._handlers.values()):

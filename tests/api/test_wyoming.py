@@ -206,3 +206,19 @@ async def test_a_client_leaving_mid_event_leaves_no_unretrieved_task_error(
         gc.collect()
         loop.set_exception_handler(previous)
     assert problems == []
+
+
+async def test_describe_names_each_voice_as_home_assistant_lists_it(
+    client: AsyncTcpClient,
+) -> None:
+    await client.write_event(Describe().event())
+    (program,) = Info.from_event(await read(client)).tts
+    assert program.installed and program.supports_synthesize_streaming
+    by_name = {v.name: v for v in program.voices}
+    # Home Assistant lists a voice by its description, under each of its languages; a Kokoro
+    # voice is one speaker, so it names no speakers (which would add "voice (speaker)" rows).
+    emma = by_name["bf_emma"]
+    assert emma.installed and emma.languages == ["en-GB"]
+    assert emma.description == "Emma (British English, female)"
+    assert by_name["jf_alpha"].languages == ["ja-JP"]
+    assert all(not v.speakers for v in program.voices)
