@@ -16,8 +16,9 @@ from api.errors import BodyTooLarge, RateLimited, Unauthorized
 
 log = logging.getLogger(__name__)
 
-#: Paths anyone may read: probes, the API description, and audio links handed out to users.
-PUBLIC_PREFIXES = ("/healthz", "/api/v1/openapi.json", "/audio/")
+#: Paths anyone may read: probes, the API description, audio links handed out to users, and
+#: the web page's own files (which hold no data; the page signs in with a key to get any).
+PUBLIC_PREFIXES = ("/healthz", "/api/v1/openapi.json", "/audio/", "/web")
 
 
 @dataclass

@@ -74,3 +74,14 @@ def acting_user(request: web.Request, claimed: str | int | None) -> str:
     if claimed_id and claimed_id != key_user:
         raise Forbidden()
     return key_user
+
+
+def dictionary_user(request: web.Request, claimed: str | None) -> str | None:
+    """Whose dictionary applies: the key's user (a claimed user must match it); without keys,
+    whoever is claimed, or nobody."""
+    key_user: str | None = request.get(USER_ID)
+    if key_user is None:
+        return claimed
+    if claimed and claimed != key_user:
+        raise Forbidden()
+    return key_user

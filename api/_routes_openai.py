@@ -12,8 +12,8 @@ import numpy as np
 from aiohttp import web
 
 from api._encode import CONTENT_TYPES, StreamEncoder
-from api._keys import CONTEXT, USER_ID
-from api._parse import read_body
+from api._keys import CONTEXT
+from api._parse import dictionary_user, read_body
 from api._voices import aliases, resolve_voice
 from api.schemas import SpeechRequest, Voice, VoiceList
 from bot.metrics import FIRST_AUDIO
@@ -114,7 +114,7 @@ async def speech(request: web.Request) -> web.StreamResponse:
     installed = {v.name for v in ctx.engine.voices()}
     voice = resolve_voice(body.voice, installed, ctx.settings.engine.default_voice)
     req = await build_request(ctx.engine, body.input, voice=voice, lang=body.lang_code,
-                              speed=body.speed, user_id=request.get(USER_ID))
+                              speed=body.speed, user_id=dictionary_user(request, body.user_id))
     if not body.stream:
         return await _whole(ctx.engine, req, body.response_format, arrived)
     return await _stream(request, ctx.engine, req, body.response_format, arrived)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from typing import TYPE_CHECKING
@@ -106,3 +107,26 @@ async def delete(request: web.Request) -> web.Response:
     await asyncio.shield(request.app[CONTEXT].jobs.delete(project.id))
     log.info("api: deleted project %s", project.id)
     return web.Response(status=204)
+
+
+@routes.get(TTS_ITEM + "/events")
+async def events(request: web.Request) -> web.StreamResponse:
+    """A project's progress as server-sent events, its current state first, until it ends.
+
+    One request follows a job to the end, so a page showing it live spends one request of the
+    rate limit instead of one per poll.
+    """
+    project = await _owned_project(request)
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream", "Cache-Control": "no-store",
+    })
+    await response.prepare(request)
+    async for event in request.app[CONTEXT].jobs.subscribe(project.id):
+        data = {
+            "tts_id": str(event.project_id), "status": event.status, "progress": event.progress,
+            "position": event.position, "error": event.error,
+            "audio_url": event.audio_url if event.status == "completed" else None,
+        }
+        await response.write(f"data: {json.dumps(data)}\n\n".encode())
+    await response.write_eof()
+    return response

@@ -10,6 +10,7 @@ from api import (
     _routes_misc,
     _routes_openai,
     _routes_tts,
+    _routes_web,
 )
 from api._auth import KeyRing, RateLimiter, auth_middleware
 from api._context import ApiContext
@@ -35,4 +36,7 @@ def create_app(ctx: ApiContext, limiter: RateLimiter | None = None) -> web.Appli
     app.add_routes(_routes_misc.routes)
     app.add_routes(_routes_dictionary.routes)
     app.add_routes(_routes_metrics.routes)
+    app.add_routes(_routes_web.routes)
+    if api.web:
+        _routes_web.add_page(app)
     return app

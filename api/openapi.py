@@ -17,7 +17,7 @@ _REF = "#/components/schemas/{model}"
 _REQUESTS = (schemas.GenerateRequest, schemas.SpeechRequest)
 _RESPONSES = (
     schemas.Accepted, schemas.Project, schemas.ProjectList, schemas.VoiceList, schemas.Health,
-    schemas.Problem,
+    schemas.Me, schemas.Problem,
 )
 _WHY = {
     400: "The body is not a JSON object.",
@@ -122,6 +122,18 @@ def _paths(secured: bool) -> dict[str, Any]:
                           {"204": {"description": "Deleted."}, **_errors(404)},
                           secured, parameters=_tts_id()),
         },
+        "/api/v1/tts/{tts_id}/events": {"get": _op(
+            "A project's progress as server-sent events, until it ends",
+            {"200": {"description": "One `data:` line of JSON per step.",
+                     "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+             **_errors(404)},
+            secured, parameters=_tts_id())},
+        "/api/v1/me": {"get": _op(
+            "Who the caller is", {"200": _json("Me", "The caller's user id.")}, secured)},
+        "/metrics": {"get": _op(
+            "Prometheus metrics", {"200": {"description": "Prometheus' text format.",
+                                           "content": {"text/plain": {"schema": {
+                                               "type": "string"}}}}}, secured)},
         "/api/v1/tts/": {"get": _op(
             "The caller's projects, newest first",
             {"200": _json("ProjectList", "Projects."), **_errors(403, 422)},

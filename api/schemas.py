@@ -78,6 +78,11 @@ class SpeechRequest(_Body):
     speed: float = Field(default=1.0, ge=0.5, le=2.0, description="Speaking rate.")
     stream: bool = Field(default=True, description="Send audio while it is synthesised.")
     lang_code: LangCode | None = Field(default=None, description="Kokoro language letter.")
+    user_id: UserId | None = Field(
+        default=None,
+        description="Whose pronunciation dictionary applies: the key's user (must match), or "
+        "any user on an API without keys; none when omitted there.",
+    )
 
 
 class ListQuery(BaseModel):
@@ -143,6 +148,13 @@ class Health(BaseModel):
     engine_loaded: bool
     database: bool
     queue_depth: int | None
+
+
+class Me(BaseModel):
+    """GET /api/v1/me response: who the caller is."""
+
+    user_id: str = Field(description="The key's user; the web page's user without keys.")
+    keys_required: bool = Field(description="Whether this API asks for keys.")
 
 
 class Problem(BaseModel):

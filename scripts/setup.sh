@@ -16,6 +16,8 @@ PYTHON=${PYTHON:-python3}
 # compiler and Python's headers (without them it falls back, slower, to eager kernels).
 # Debian's own python3 keeps venv support and the headers in separate packages.
 APT_PACKAGES=(libopus0 libsndfile1 g++)
+# The web page's tests drive Debian's chromium headless (Playwright never downloads a browser).
+[[ -n "$extras" ]] && APT_PACKAGES+=(chromium)
 "$PYTHON" -c "import ensurepip" >/dev/null 2>&1 || APT_PACKAGES+=(python3-venv)
 py_include=$("$PYTHON" -c "import sysconfig; print(sysconfig.get_paths()['include'])")
 [[ -f "$py_include/Python.h" ]] || APT_PACKAGES+=(python3-dev)

@@ -33,12 +33,14 @@ async def test_the_document_is_served_and_describes_every_route(make_api: MakeAp
     assert set(doc["paths"]) == {
         "/api/v1/tts/generate", "/api/v1/tts/{tts_id}", "/api/v1/tts/", "/v1/audio/speech",
         "/v1/audio/voices", "/healthz", "/audio/{name}", "/api/v1/dictionary",
-        "/api/v1/dictionary/{word}",
+        "/api/v1/dictionary/{word}", "/api/v1/tts/{tts_id}/events", "/api/v1/me", "/metrics",
     }
     registered = {
         (route.method, route.resource.canonical)
         for route in api.server.runner.app.router.routes()
         if route.resource is not None and route.method != "HEAD"
+        # The web page and its files are for browsers, not part of the API.
+        and not route.resource.canonical.startswith("/web")
     }
     documented = {
         (method.upper(), path) for path, ops in doc["paths"].items() for method in ops
