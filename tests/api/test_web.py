@@ -5,7 +5,6 @@ Set WEB_SCREENSHOTS=docs/images to refresh the README's screenshots from these r
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -109,7 +108,7 @@ async def test_try_a_voice_plays_while_it_streams_and_downloads(page: Page, api:
         await page.get_by_role("button", name="Download").click()
     download = await downloading.value
     assert download.suggested_filename == "speech.wav"
-    samples, rate = sf.read(io.BytesIO(Path(await download.path()).read_bytes()))
+    samples, rate = sf.read(await download.path())
     assert rate == 24000 and len(samples) > 2400 and abs(samples).max() > 0
 
 
@@ -148,7 +147,8 @@ async def test_a_project_finishes_live_on_the_page_then_is_deleted(
     try:
         # No reload: the page hears the progress and shows the finished clip.
         await expect(card).to_have_attribute("data-status", "completed")
-        await expect(card.locator("audio")).to_have_attribute("src", f"{api.ctx.settings.storage.public_base_url}/audio/{tts_id}.wav")
+        base = api.ctx.settings.storage.public_base_url
+        await expect(card.locator("audio")).to_have_attribute("src", f"{base}/audio/{tts_id}.wav")
     finally:
         await worker.stop()
     await shot(page, "web-projects.png")
