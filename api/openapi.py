@@ -32,6 +32,12 @@ _WHY = {
 }
 
 
+#: One server-sent event: `data` holds the project's state as JSON.
+_EVENT = {"type": "object", "properties": {
+    "data": {"type": "string", "contentMediaType": "application/json"},
+    "event": {"type": "string"}}}
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": _REF.format(model=name)}
 
@@ -125,7 +131,7 @@ def _paths(secured: bool) -> dict[str, Any]:
         "/api/v1/tts/{tts_id}/events": {"get": _op(
             "A project's progress as server-sent events, until it ends",
             {"200": {"description": "One `data:` line of JSON per step.",
-                     "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                     "content": {"text/event-stream": {"schema": _EVENT}}},
              **_errors(404)},
             secured, parameters=_tts_id())},
         "/api/v1/me": {"get": _op(
@@ -141,7 +147,7 @@ def _paths(secured: bool) -> dict[str, Any]:
         "/v1/audio/speech": {"post": _op(
             "OpenAI-compatible speech, streamed as it is synthesised",
             {"200": {"description": "Audio in the requested format.", **speech},
-             **_errors(400, 404, 413, 422, 503)},
+             **_errors(400, 403, 404, 413, 422, 503)},
             secured, requestBody=_body("SpeechRequest"))},
         "/v1/audio/voices": {"get": _op(
             "Installed voices and the OpenAI aliases", {"200": _json("VoiceList", "Voices.")},

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot import dictionary
-from tests.api.conftest import ALICE, BOB, Api
+from tests.api.conftest import ALICE, BOB, Api, MakeApi
 from tts_engine import LocalEngine
 
 DICT = "/api/v1/dictionary"
@@ -75,3 +77,30 @@ async def test_a_full_dictionary_refuses_more(api: Api) -> None:
     async with api.session.put(api.url(f"{DICT}/w1"), json={"replacement": "yes"},
                                headers=ALICE) as r:
         assert r.status == 200  # replacing an entry is always possible
+
+
+async def test_speech_names_whose_dictionary_applies(
+    make_api: MakeApi, api_engine: LocalEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heard: list[str] = []
+    real = api_engine._infer
+    monkeypatch.setattr(api_engine, "_infer", lambda ps, *a: heard.append(ps) or real(ps, *a))
+    await dictionary.put(dictionary.Owner.user("local"), "Kokoro", "/kˈOkəɹO/")
+    keyless = await make_api(keys={})
+    body = {"input": "Kokoro.", "voice": "af_heart", "stream": False, "response_format": "wav"}
+    # Without keys, a request may name the user (the web page's local user) ...
+    async with keyless.session.post(keyless.url("/v1/audio/speech"),
+                                    json={**body, "user_id": "local"}) as r:
+        assert r.status == 200
+    assert any("kˈOkəɹO" in p for p in heard)
+    heard.clear()
+    # ... and without one, nobody's dictionary applies.
+    async with keyless.session.post(keyless.url("/v1/audio/speech"), json=body) as r:
+        assert r.status == 200
+    assert heard and not any("kˈOkəɹO" in p for p in heard)
+
+
+async def test_a_key_cannot_speak_with_another_users_dictionary(api: Api) -> None:
+    body = {"input": "Hello.", "voice": "af_heart", "stream": False, "user_id": "bob"}
+    async with api.session.post(api.url("/v1/audio/speech"), json=body, headers=ALICE) as r:
+        assert r.status == 403
