@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from urllib.parse import urlparse
 
 import soundfile as sf
@@ -132,3 +133,22 @@ async def test_audio_route_serves_only_stored_clips(api: Api) -> None:
         async with api.session.get(api.url(path)) as r:
             assert r.status == 404, path
             assert "no such audio" in (await r.json())["detail"]
+
+
+async def test_events_follow_a_job_to_the_end_in_one_request(api: Api) -> None:
+    created = await generate(api, ALICE, text="Followed as it goes.")
+    url = api.url(f"/api/v1/tts/{created['tts_id']}/events")
+    async with api.session.get(url, headers=BOB) as r:
+        assert r.status == 404  # not bob's
+    events = []
+    async with api.session.get(url, headers=ALICE) as r:
+        assert r.status == 200 and r.headers["Content-Type"] == "text/event-stream"
+        async for line in r.content:  # ends by itself once the job has
+            if line.startswith(b"data: "):
+                events.append(json.loads(line[6:]))
+    assert events[0]["tts_id"] == created["tts_id"]
+    assert events[-1]["status"] == "completed" and events[-1]["progress"] == 100
+    assert events[-1]["audio_url"].endswith(f"/audio/{created['tts_id']}.wav")
+    progress = [e["progress"] for e in events]
+    assert progress == sorted(progress) and len(events) >= 2
+    assert all(e["audio_url"] is None for e in events[:-1])
