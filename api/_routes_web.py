@@ -18,9 +18,10 @@ STATIC = Path(__file__).parent / "web" / "static"
 #: Served without a key: the page and its files, which carry no user's data.
 PUBLIC_PREFIX = "/web"
 _HEADERS = {
-    # The page runs only its own files, and may be framed by nobody.
+    # The page runs only its own files and may be framed by nobody; audio may come from the
+    # audio store, wherever `storage.public_base_url` or Cloudinary puts it.
     "Content-Security-Policy": (
-        "default-src 'self'; media-src 'self' blob: https:; img-src 'self' data:; "
+        "default-src 'self'; media-src 'self' blob: http: https:; img-src 'self' data:; "
         "frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
