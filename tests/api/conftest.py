@@ -36,6 +36,9 @@ def api_engine(model_dir: Path) -> Iterator[LocalEngine]:
         EngineConfig(model_dir=model_dir, device="cpu", max_text_chars=MAX_TEXT, cache_entries=0)
     )
     engine.load()
+    # Warm: the fast path compiles its kernels at the first synthesis, which would otherwise
+    # land in whichever test runs first (and its response-time checks).
+    engine.synthesize_sync(engine.validate("Hello.", "af_heart"))
     yield engine
     engine.close()
 
