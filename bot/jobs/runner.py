@@ -7,6 +7,7 @@ import contextlib
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from bot.jobs.errors import JobCrashed, JobTimedOut, UploadFailed
@@ -16,7 +17,7 @@ from storage.errors import StorageError
 from storage.models import ProjectStatus, TTSProject
 from tts_engine import Engine, SpeechRequest
 from tts_engine import audio as audio_codec
-from tts_engine.errors import EngineNotReady, InvalidRequest, SynthesisCancelled, TTSError
+from tts_engine.errors import InvalidRequest, SynthesisCancelled, TTSError
 
 from . import queue
 from ._spool import AudioSpool, SpooledClip
@@ -54,9 +55,17 @@ class JobRunner:
         await self._publish(project)
         beat = asyncio.create_task(self._heartbeat(project, cancel))
         deadline = asyncio.timeout(self.settings.timeout_s)
+
+        def waited(seconds: float) -> None:
+            # The timeout is for the work: time spent queued behind other synthesis
+            # (voice first, other jobs) moves the deadline on by as much.
+            when = deadline.when()
+            if when is not None and not deadline.expired():
+                deadline.reschedule(when + seconds)
+
         try:
             async with deadline:
-                await self._produce(project, cancel)
+                await self._produce(project, cancel, waited)
         except TimeoutError:
             if not deadline.expired():
                 raise
@@ -76,24 +85,26 @@ class JobRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
 
-    async def _produce(self, project: TTSProject, cancel: threading.Event) -> None:
+    async def _produce(self, project: TTSProject, cancel: threading.Event,
+                       waited: Callable[[float], None]) -> None:
         # A retry after a storage fault stores the clip the last attempt made.
         clip = self.spool.get(project.id)
         if clip is None:
             if await self._reuse(project):
                 return
-            clip = await self._make(project, cancel)
+            clip = await self._make(project, cancel, waited)
         await self._stage(project, PROGRESS_UPLOADING)
         stored = await self.store.put(project.id, clip.data, STORED_FORMAT)
         await self._complete(project, stored, clip.duration, STORED_FORMAT)
 
-    async def _make(self, project: TTSProject, cancel: threading.Event) -> SpooledClip:
+    async def _make(self, project: TTSProject, cancel: threading.Event,
+                    waited: Callable[[float], None]) -> SpooledClip:
         """Synthesise and encode; the result is kept until it is stored."""
         await self._stage(project, PROGRESS_GENERATING)
         req = SpeechRequest(
             text=project.text, voice=project.voice, lang=project.lang_code, speed=project.speed
         )
-        audio = await self.engine.synthesize(req, cancel=cancel)
+        audio = await self.engine.synthesize(req, cancel=cancel, on_wait=waited)
         if cancel.is_set():
             raise _Lost
         await self._stage(project, PROGRESS_ENCODING)
@@ -180,7 +191,8 @@ class JobRunner:
                       project.id, project.attempts, self.settings.max_attempts,
                       "will retry" if transient else "not retryable", exc)
         elif isinstance(exc, TTSError):
-            transient = isinstance(exc, EngineNotReady)
+            # Loading, or synthesis servers down or busy: the same request can succeed later.
+            transient = exc.transient
             err = exc
             if not isinstance(exc, InvalidRequest):
                 log.warning("job %s failed: %s", project.id, exc)

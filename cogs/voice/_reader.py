@@ -169,7 +169,8 @@ async def _queue(bot: TTSBot, manager: VoiceManager, item: Incoming) -> bool:
             log.info("message %s: %s; reading it in the default voice", message.id, exc)
             request = await build_request(bot.engine, text, user_id=item.author.id,
                                           guild_id=guild.id)
-        manager.enqueue(guild.id, request, label=label, priority=priority)
+        manager.enqueue(guild.id, request, label=label, priority=priority,
+                        overload=item.controls.overload())
     except VoiceError as exc:
         log.info("not reading message %s: %s", message.id, exc)
         return False
