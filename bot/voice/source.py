@@ -52,6 +52,7 @@ class FrameBuffer:
         self._change = asyncio.Event()
         self._room = asyncio.Event()
         self._wake_below: float | None = None
+        #: 20 ms frames' worth of audio fed (synthesised), played or not.
         self.pushed = 0
         self.underruns = 0
         #: Seconds of audio fed so far.
@@ -62,6 +63,7 @@ class FrameBuffer:
         if not len(chunk):
             return
         self.fed_s += len(chunk) / 24000
+        self.pushed = int(self.fed_s / 0.02)
         samples = to_pcm16(np.asarray(chunk, dtype=np.float32).reshape(-1))
         with self._lock:
             if self._finished:
@@ -128,7 +130,6 @@ class FrameBuffer:
                 self._flushed = True
             frames = [data[i:i + FRAME_BYTES] for i in range(0, len(data), FRAME_BYTES)]
             self._frames.extend(frames)
-            self.pushed += len(frames)
 
     def pop(self) -> bytes | None:
         """The next frame; SILENCE while synthesis lags; None at the end."""

@@ -14,9 +14,11 @@ import pytest
 
 from tests.api.conftest import ALICE
 from tts_engine import EngineConfig, LocalEngine, SpeechRequest
-from tts_engine.synthesis.remote import FAIRNESS_HEADER, PRIORITY_HEADER, RemoteEngine
+from tts_engine.synthesis.remote import RemoteEngine
 from tts_engine.synthesis.scheduler import FairScheduler, Priority
 
+#: The scheduling headers a bot shard sends (the wire format, spelled out).
+PRIORITY_HEADER, FAIRNESS_HEADER = "X-TTS-Priority", "X-TTS-Fairness-Key"
 BOT_KEY = "shard-key"
 KEYS = {BOT_KEY: "shard", "key-alice": "alice"}
 WAIT_S = 120.0  # 2 shared cores, and the first synthesis of a run warms the model up

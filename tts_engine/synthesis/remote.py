@@ -161,7 +161,7 @@ class RemoteEngine(Engine):
         while True:
             server, resp = await self._open(req, schedule, failed, on_wait)
             try:
-                async for piece in read_pcm(resp, cancel, skip=delivered):
+                async for piece in self._read(server, resp, cancel, delivered):
                     delivered += len(piece)
                     yield piece
                 return
@@ -170,6 +170,11 @@ class RemoteEngine(Engine):
             finally:
                 resp.release()
                 server.in_flight -= 1
+
+    def _read(self, server: Server, resp: Any, cancel: threading.Event,
+              skip: int) -> AsyncIterator[np.ndarray]:
+        """One server's started stream as float32 pieces, less its first `skip` samples."""
+        return read_pcm(resp, cancel, skip=skip)
 
     def _failed(self, server: Server, exc: Exception, failed: set[str]) -> None:
         server.up = False

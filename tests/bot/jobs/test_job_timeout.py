@@ -33,4 +33,4 @@ async def test_time_queued_behind_voice_does_not_count_against_the_timeout(
     await asyncio.wrap_future(held)
     events = await follow(service, result.project.id)
     # ...is not the job's fault: once the engine is free it completes.
-    assert events[-1].stage is Stage.COMPLETED, events[-1].error
+    assert events[-1].stage is Stage.DONE, events[-1].error
