@@ -56,12 +56,17 @@ class JobRunner:
         beat = asyncio.create_task(self._heartbeat(project, cancel))
         deadline = asyncio.timeout(self.settings.timeout_s)
 
-        def waited(seconds: float) -> None:
-            # The timeout is for the work: time spent queued behind other synthesis
-            # (voice first, other jobs) moves the deadline on by as much.
-            when = deadline.when()
-            if when is not None and not deadline.expired():
-                deadline.reschedule(when + seconds)
+        left: list[float] = []
+
+        def waited(waiting: bool) -> None:
+            # The timeout is for the job's own work: its clock stops while its synthesis waits
+            # behind other work (voice goes first) or for a busy synthesis server.
+            now, when = asyncio.get_running_loop().time(), deadline.when()
+            if waiting and when is not None and not deadline.expired():
+                left.append(when - now)
+                deadline.reschedule(None)
+            elif not waiting and left:
+                deadline.reschedule(now + left.pop())
 
         try:
             async with deadline:
@@ -86,7 +91,7 @@ class JobRunner:
                 await beat
 
     async def _produce(self, project: TTSProject, cancel: threading.Event,
-                       waited: Callable[[float], None]) -> None:
+                       waited: Callable[[bool], None]) -> None:
         # A retry after a storage fault stores the clip the last attempt made.
         clip = self.spool.get(project.id)
         if clip is None:
@@ -98,7 +103,7 @@ class JobRunner:
         await self._complete(project, stored, clip.duration, STORED_FORMAT)
 
     async def _make(self, project: TTSProject, cancel: threading.Event,
-                    waited: Callable[[float], None]) -> SpooledClip:
+                    waited: Callable[[bool], None]) -> SpooledClip:
         """Synthesise and encode; the result is kept until it is stored."""
         await self._stage(project, PROGRESS_GENERATING)
         req = SpeechRequest(

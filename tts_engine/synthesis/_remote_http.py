@@ -63,7 +63,7 @@ def retry_after_s(value: str | None) -> float:
         return DEFAULT_RETRY_S
 
 
-def busy_retrying(limit_s: float, on_wait: Callable[[float], None] | None) -> AsyncRetrying:
+def busy_retrying(limit_s: float, on_wait: Callable[[bool], None] | None) -> AsyncRetrying:
     """Retries of a `ServerBusy`, each after the server's own `Retry-After`, for `limit_s`."""
 
     def wait(state: RetryCallState) -> float:
@@ -75,7 +75,7 @@ def busy_retrying(limit_s: float, on_wait: Callable[[float], None] | None) -> As
         sleep = state.next_action.sleep if state.next_action is not None else 0.0
         log.info("synthesis servers busy; asking again in %.1f s", sleep)
         if on_wait is not None:
-            on_wait(sleep)
+            on_wait(True)
 
     return AsyncRetrying(retry=retry_if_exception_type(ServerBusy), wait=wait,
                          stop=stop_after_delay(limit_s), before_sleep=before_sleep,

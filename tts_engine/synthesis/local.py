@@ -247,10 +247,10 @@ class LocalEngine(Engine):
         *,
         priority: Priority = Priority.BATCH,
         key: Hashable | None = None,
-        on_wait: Callable[[float], None] | None = None,
+        on_wait: Callable[[bool], None] | None = None,
     ) -> Audio:
         """The whole clip, one scheduled step per chunk; cancelling the await stops the work.
-        `on_wait` gets the seconds each step spent queued behind other work."""
+        `on_wait` gets True when a step is queued behind other work, False when it runs."""
         cancel = cancel or threading.Event()
         steps = self._clip_steps(req, cancel, on_progress)
         clip = None

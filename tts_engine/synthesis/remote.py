@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["FAIRNESS_HEADER", "PRIORITY_HEADER", "RemoteEngine", "Server"]
 
-Waited = Callable[[float], None] | None
+Waited = Callable[[bool], None] | None
 
 
 class RemoteEngine(Engine):
@@ -189,6 +189,8 @@ class RemoteEngine(Engine):
         try:
             async for attempt in busy_retrying(self.config.remote_retry_s, on_wait):
                 with attempt:
+                    if on_wait is not None and attempt.retry_state.attempt_number > 1:
+                        on_wait(False)  # the wait for a busy server is over
                     return await self._open_any(req, schedule, failed)
         except ServerBusy as exc:
             log.warning("every synthesis server stayed busy for %.0f s (last: %s)",
@@ -219,8 +221,8 @@ class RemoteEngine(Engine):
                          on_progress: Callable[[float], None] | None = None, *,
                          priority: Priority = Priority.BATCH,
                          key: Hashable | None = None, on_wait: Waited = None) -> Audio:
-        """The whole clip, streamed from the servers; `on_wait` gets the seconds spent waiting
-        for a busy server."""
+        """The whole clip, streamed from the servers; `on_wait` gets True while waiting for a
+        busy server, False when asking again."""
         stream = self._stream(req, cancel or threading.Event(), _schedule(priority, key),
                               on_wait)
         pieces = [piece async for piece in stream]

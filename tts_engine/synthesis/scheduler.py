@@ -173,27 +173,28 @@ async def drive(
     *,
     priority: Priority,
     key: Hashable | None,
-    on_wait: Callable[[float], None] | None = None,
+    on_wait: Callable[[bool], None] | None = None,
 ) -> AsyncIterator[T]:
     """What `steps` yields, each `next()` run as one scheduled step; leaving early (or being
-    cancelled) sets `cancel`, which stops the step running now at its next layer. `on_wait`
-    gets, after each step, the seconds it spent queued (on the caller's event loop)."""
+    cancelled) sets `cancel`, which stops the step running now at its next layer. `on_wait` is
+    called on the caller's event loop with True when a step is queued and False when it starts
+    running, so a caller can stop its clock while others' work goes first."""
     done = object()
     key = object() if key is None else key
     finished = False
-    started: list[float] = []
+    loop = asyncio.get_running_loop()
 
     def run() -> Any:
-        started.append(time.monotonic())
+        if on_wait is not None:
+            loop.call_soon_threadsafe(on_wait, False)
         return next(steps, done)
 
     try:
         while True:
-            queued = time.monotonic()
+            if on_wait is not None:
+                on_wait(True)
             step = scheduler.submit(run, priority=priority, key=key, cancel=cancel)
             item = await asyncio.wrap_future(step)
-            if on_wait is not None and started:
-                on_wait(max(0.0, started.pop() - queued))
             if item is done:
                 finished = True
                 return

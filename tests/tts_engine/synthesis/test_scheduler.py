@@ -161,20 +161,24 @@ def test_without_ageing_voice_still_goes_first():
         sched.close()
 
 
-async def test_drive_reports_the_time_each_step_waited_in_the_queue(scheduler):
+async def test_drive_says_when_each_step_waits_and_when_it_runs(scheduler):
+    """The job timeout stops its clock on True and starts it again on False."""
     gate = _blocked(scheduler)
-    waits: list[float] = []
+    events: list[tuple[bool, bool]] = []  # (waiting, whether the gate was open then)
 
     def steps():
         yield 1
         yield 2
 
     async def collect() -> list[int]:
-        return [x async for x in drive(scheduler, steps(), threading.Event(),
-                                       priority=Priority.BATCH, key="job", on_wait=waits.append)]
+        return [x async for x in drive(
+            scheduler, steps(), threading.Event(), priority=Priority.BATCH, key="job",
+            on_wait=lambda waiting: events.append((waiting, gate.is_set())))]
 
     task = asyncio.create_task(collect())
-    await asyncio.sleep(0.2)  # the first step waits behind the held worker
+    await asyncio.sleep(0.1)  # the first step is queued behind the held worker
+    assert events == [(True, False)]
     gate.set()
     assert await asyncio.wait_for(task, WAIT_S) == [1, 2]
-    assert waits[0] >= 0.15 and len(waits) == 3
+    assert [w for w, _ in events] == [True, False] * 3  # two items and the end
+    assert events[1] == (False, True)  # it ran only once the worker was free
