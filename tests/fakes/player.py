@@ -36,11 +36,13 @@ class InstantEngine:
 
 
 class DrainingVoiceClient:
-    """Plays each source on a thread without the 20 ms pacing; `on_frame` runs per frame."""
+    """Plays each source on a thread, `pace_s` per 20 ms frame (0: as fast as it can; 0.001:
+    twenty times real time); `on_frame` runs per frame."""
 
-    def __init__(self, on_frame: Callable[[], None] = lambda: None) -> None:
+    def __init__(self, on_frame: Callable[[], None] = lambda: None, pace_s: float = 0.0) -> None:
         self.guild = SimpleNamespace(id=1)
         self.on_frame = on_frame
+        self.pace_s = pace_s
         self.frames = 0
         self.finished = threading.Event()
 
@@ -57,6 +59,8 @@ class DrainingVoiceClient:
                 self.on_frame()
                 if frame == b"\0" * len(frame):  # synthesis behind: let the loop catch up
                     threading.Event().wait(0.001)
+                elif self.pace_s and self.frames % 10 == 0:  # the listener's pace
+                    threading.Event().wait(10 * self.pace_s)
             after(None)
             self.finished.set()
 

@@ -18,7 +18,7 @@ LIMIT_BYTES = 5 * 1024 * 1024
 
 async def test_a_long_text_is_held_seconds_ahead_not_whole():
     peak = [0]
-    client = DrainingVoiceClient()
+    client = DrainingVoiceClient(pace_s=0.001)  # playback at twenty times real time
     engine = InstantEngine(lambda req: len(req.text) * SECONDS_PER_CHAR, CHUNK_S)
     player = GuildPlayer(engine, client, VoiceSettings(read_ahead_s=10.0))  # type: ignore[arg-type]
     client.on_frame = lambda: peak.__setitem__(0, max(peak[0], player.buffered_bytes()))
