@@ -7,13 +7,15 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import numpy as np
 from aiohttp import web
 
 from api._encode import CONTENT_TYPES, StreamEncoder
-from api._keys import CONTEXT
+from api._keys import CONTEXT, USER_ID
 from api._parse import dictionary_user, read_body
+from api._schedule import engine_kwargs
 from api._voices import aliases, resolve_voice
 from api.schemas import SpeechRequest, Voice, VoiceList
 from bot.metrics import FIRST_AUDIO
@@ -40,10 +42,9 @@ async def _encode(encoder: StreamEncoder, chunk: np.ndarray | None) -> bytes:
     return await asyncio.to_thread(encoder.feed, chunk)
 
 
-async def _whole(
-    engine: Engine, req: EngineRequest, fmt: str, arrived: float
-) -> web.Response:
-    clip = await engine.synthesize(req)
+async def _whole(engine: Engine, req: EngineRequest, fmt: str, arrived: float,
+                 schedule: dict[str, Any]) -> web.Response:
+    clip = await engine.synthesize(req, **schedule)
     data = await asyncio.to_thread(engine_audio.encode, clip.samples, _ENGINE_FORMATS[fmt])
     _first_audio(arrived)
     return web.Response(body=data, headers={"Content-Type": CONTENT_TYPES[fmt]})
@@ -54,10 +55,11 @@ def _first_audio(arrived: float) -> None:
 
 
 async def _stream(
-    request: web.Request, engine: Engine, req: EngineRequest, fmt: str, arrived: float
+    request: web.Request, engine: Engine, req: EngineRequest, fmt: str, arrived: float,
+    schedule: dict[str, Any],
 ) -> web.StreamResponse:
     cancel = threading.Event()
-    chunks: AsyncIterator[np.ndarray] = engine.stream(req, cancel)
+    chunks: AsyncIterator[np.ndarray] = engine.stream(req, cancel, **schedule)
     try:
         # The first chunk comes before the headers, so a failure to start is still a JSON error.
         first: np.ndarray | None = await anext(chunks, None)
@@ -113,11 +115,14 @@ async def speech(request: web.Request) -> web.StreamResponse:
     body = await read_body(request, SpeechRequest)
     installed = {v.name for v in ctx.engine.voices()}
     voice = resolve_voice(body.voice, installed, ctx.settings.engine.default_voice)
+    user_id = request.get(USER_ID)
     req = await build_request(ctx.engine, body.input, voice=voice, lang=body.lang_code,
                               speed=body.speed, user_id=dictionary_user(request, body.user_id))
+    # A bot shard's own priority and fairness key (trusted bot keys only; see api._schedule).
+    schedule = engine_kwargs(request, user_id)
     if not body.stream:
-        return await _whole(ctx.engine, req, body.response_format, arrived)
-    return await _stream(request, ctx.engine, req, body.response_format, arrived)
+        return await _whole(ctx.engine, req, body.response_format, arrived, schedule)
+    return await _stream(request, ctx.engine, req, body.response_format, arrived, schedule)
 
 
 @routes.get("/v1/audio/voices")

@@ -27,7 +27,8 @@ def create_app(ctx: ApiContext, limiter: RateLimiter | None = None) -> web.Appli
         middlewares=[
             # Outermost first: errors raised by the auth layer are rendered too.
             error_middleware(api.max_body_bytes),
-            auth_middleware(KeyRing(api.keys), limiter, api.max_body_bytes),
+            auth_middleware(KeyRing(api.keys), limiter, api.max_body_bytes,
+                            frozenset(api.bot_users)),
         ],
     )
     app[CONTEXT] = ctx

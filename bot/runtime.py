@@ -100,7 +100,9 @@ class Runtime:
         jobs = JobService(engine, store, jobs_settings, settings.database.url,
                           engine_ready=starter.wait)
         runtime = cls(settings, engine, store, jobs, starter)
-        if settings.engine.load == "startup":
+        # A remote engine loads no model, but its health checks must run even with
+        # `load = "lazy"` and no workers, or a server once marked down would stay down.
+        if settings.engine.load == "startup" or settings.engine.remote:
             starter.begin()
         try:
             await jobs.start()

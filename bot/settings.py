@@ -84,9 +84,14 @@ class VoiceSettings(BaseModel):
     ignore_prefix: str = "!"
     idle_timeout_s: float = Field(default=600.0, gt=0)
     empty_channel_grace_s: float = Field(default=15.0, ge=0)
+    # Reading speed-up under a backlog until a server's /readaloud controls apply (channel
+    # messages use the server's own: speedup_after, speedup_step, max_speedup, skip_after_s).
     backlog_threshold: int = Field(default=3, ge=1)
     max_speedup: float = Field(default=1.5, ge=1.0, le=2.0)
     queue_limit: int = Field(default=50, ge=1)
+    # Seconds of audio synthesised ahead of playback at most (memory per server: ~48 KB per
+    # second, plus one chunk); at least the longest start-up hold (bot.voice.pacing).
+    read_ahead_s: float = Field(default=10.0, ge=5.0)
 
 
 class ApiSettings(BaseModel):
@@ -97,6 +102,10 @@ class ApiSettings(BaseModel):
     port: int = Field(default=8080, ge=0, le=65535)
     # Bearer key -> user id. With no keys the API refuses to listen beyond loopback.
     keys: dict[str, str] = Field(default_factory=dict)
+    # User ids (values of `keys`) whose keys are trusted bot keys: bot shards using this API as
+    # a synthesis server (`engine.remote`). Their requests may carry a priority and fairness key
+    # (voice before jobs, Discord servers in turn), and their rate limit is per fairness key.
+    bot_users: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=60, ge=1)
     # The web page at /web/ (try voices, your projects, your dictionary).

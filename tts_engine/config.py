@@ -28,6 +28,9 @@ class EngineConfig(BaseModel):
     threads: int = Field(default=0, ge=0)
     # Inference threads shared by every caller of the engine (scheduled fairly, chunk by chunk).
     executor_workers: int = Field(default=1, ge=1)
+    # A step (one chunk) that has waited this long runs ahead of more urgent work, so queued
+    # jobs get a minimum share of the engine under continuous voice traffic (ageing).
+    max_wait_s: float = Field(default=5.0, gt=0)
     # Longest chunk (phonemes) after the short first ones: the most another server's speech
     # waits behind, and the most a cancelled stream costs (the model's window is 510).
     chunk_phonemes: int = Field(default=250, ge=16, le=510)
@@ -36,6 +39,9 @@ class EngineConfig(BaseModel):
     remote: list[str] = Field(default_factory=list)
     remote_key: str | None = Field(default=None, repr=False)
     remote_health_s: float = Field(default=5.0, gt=0)
+    # How long to keep asking synthesis servers that answer "busy" (429/503, after their
+    # Retry-After) before giving up on a request.
+    remote_retry_s: float = Field(default=60.0, gt=0)
     # Bounded in-memory cache of finished clips, by request.
     cache_entries: int = Field(default=64, ge=0)
     cache_max_mb: int = Field(default=256, ge=0)

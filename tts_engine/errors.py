@@ -14,6 +14,8 @@ class TTSError(Exception):
 
     #: HTTP-ish status the front doors map this error to.
     status: int = 400
+    #: Whether the same request may succeed later (queued work retries these).
+    transient: bool = False
 
 
 class InvalidRequest(TTSError):
@@ -111,9 +113,22 @@ class EngineNotReady(TTSError):
     """The model is still loading."""
 
     status = 503
+    transient = True
 
     def __init__(self) -> None:
         super().__init__("The voice engine is still starting up; try again in a moment.")
+
+
+class SynthesisUnavailable(ModelUnavailable):
+    """No synthesis server could take the request now (down, or busy past the retry window).
+
+    The message names no server: their addresses are internal and go to the log instead."""
+
+    transient = True
+
+    def __init__(self, busy: bool = False) -> None:
+        why = "busy" if busy else "unreachable"
+        super().__init__(f"Speech synthesis is {why} at the moment; try again shortly.")
 
 
 class SynthesisCancelled(TTSError):

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from bot.jobs.errors import JobCrashed, JobTimedOut, UploadFailed
@@ -17,7 +18,7 @@ from storage.errors import StorageError
 from storage.models import ProjectStatus, TTSProject
 from tts_engine import Engine, SpeechRequest
 from tts_engine import audio as audio_codec
-from tts_engine.errors import EngineNotReady, InvalidRequest, SynthesisCancelled, TTSError
+from tts_engine.errors import InvalidRequest, SynthesisCancelled, TTSError
 
 from . import queue
 from ._spool import AudioSpool, SpooledClip
@@ -55,9 +56,22 @@ class JobRunner:
         await self._publish(project)
         beat = asyncio.create_task(self._heartbeat(project, cancel))
         deadline = asyncio.timeout(self.settings.timeout_s)
+
+        left: list[float] = []
+
+        def waited(waiting: bool) -> None:
+            # The timeout is for the job's own work: its clock stops while its synthesis waits
+            # behind other work (voice goes first) or for a busy synthesis server.
+            now, when = asyncio.get_running_loop().time(), deadline.when()
+            if waiting and when is not None and not deadline.expired():
+                left.append(when - now)
+                deadline.reschedule(None)
+            elif not waiting and left:
+                deadline.reschedule(now + left.pop())
+
         try:
             async with deadline:
-                await self._produce(project, cancel)
+                await self._produce(project, cancel, waited)
         except TimeoutError:
             if not deadline.expired():
                 raise
@@ -77,24 +91,26 @@ class JobRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
 
-    async def _produce(self, project: TTSProject, cancel: threading.Event) -> None:
+    async def _produce(self, project: TTSProject, cancel: threading.Event,
+                       waited: Callable[[bool], None]) -> None:
         # A retry after a storage fault stores the clip the last attempt made.
         clip = self.spool.get(project.id)
         if clip is None:
             if await self._reuse(project):
                 return
-            clip = await self._make(project, cancel)
+            clip = await self._make(project, cancel, waited)
         await self._stage(project, PROGRESS_UPLOADING)
         stored = await self.store.put(project.id, clip.data, STORED_FORMAT)
         await self._complete(project, stored, clip.duration, STORED_FORMAT)
 
-    async def _make(self, project: TTSProject, cancel: threading.Event) -> SpooledClip:
+    async def _make(self, project: TTSProject, cancel: threading.Event,
+                    waited: Callable[[bool], None]) -> SpooledClip:
         """Synthesise and encode; the result is kept until it is stored."""
         await self._stage(project, PROGRESS_GENERATING)
         req = SpeechRequest(
             text=project.text, voice=project.voice, lang=project.lang_code, speed=project.speed
         )
-        audio = await self.engine.synthesize(req, cancel=cancel)
+        audio = await self.engine.synthesize(req, cancel=cancel, on_wait=waited)
         if cancel.is_set():
             raise _Lost
         await self._stage(project, PROGRESS_ENCODING)
@@ -181,7 +197,8 @@ class JobRunner:
                       project.id, project.attempts, self.settings.max_attempts,
                       "will retry" if transient else "not retryable", exc)
         elif isinstance(exc, TTSError):
-            transient = isinstance(exc, EngineNotReady)
+            # Loading, or synthesis servers down or busy: the same request can succeed later.
+            transient = exc.transient
             err = exc
             if not isinstance(exc, InvalidRequest):
                 log.warning("job %s failed: %s", project.id, exc)

@@ -15,12 +15,13 @@ from bot.voice.errors import (
     VoiceQueueFull,
 )
 from bot.voice.manager import TrackedVoiceClient, VoiceManager
-from bot.voice.player import GuildPlayer, Utterance, backlog_speed
+from bot.voice.overload import Overload, backlog_speed
+from bot.voice.player import GuildPlayer, Utterance
 from bot.voice.source import FrameBuffer, StreamSource
 from bot.voice.text import NameAnnouncer, clean_text, cut
 
 __all__ = [
     "BusyElsewhere", "ConnectFailed", "FrameBuffer", "GuildPlayer", "NameAnnouncer",
-    "NotConnected", "NotInVoice", "StreamSource", "TrackedVoiceClient", "Utterance",
+    "NotConnected", "NotInVoice", "Overload", "StreamSource", "TrackedVoiceClient", "Utterance",
     "VoiceError", "VoiceManager", "VoiceQueueFull", "backlog_speed", "clean_text", "cut",
 ]

@@ -2,7 +2,8 @@
 
 Who is read (a required role, a prefix, bots, the Stage audience, voice channels' own chat,
 self-muted or deafened members) and how (seconds of speech, repeated characters, emoji,
-"<name> said" and its template, which name, which voices, a priority role, the channel status).
+"<name> said" and its template, which name, which voices, a priority role, the channel status),
+and what happens when messages pile up (read faster, skip stale ones).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import logging
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from bot.voice.overload import Overload
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,12 @@ class ReadAloudControls(BaseModel):
     allowed_voices: list[str] = Field(default_factory=list, max_length=50)
     priority_role_id: int | None = None
     voice_status: bool = True
+    # Overload: read faster by `speedup_step` per message queued from `speedup_after` on, up
+    # to `max_speedup` times; skip messages older than `skip_after_s` (0: never) with a summary.
+    speedup_after: int = Field(default=3, ge=1, le=50)
+    speedup_step: float = Field(default=0.1, ge=0.0, le=0.5)
+    max_speedup: float = Field(default=1.5, ge=1.0, le=2.0)
+    skip_after_s: float = Field(default=60.0, ge=0.0, le=3600.0)
 
     @field_validator("name_template")
     @classmethod
@@ -54,6 +63,11 @@ class ReadAloudControls(BaseModel):
             bad = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
             log.warning("read-aloud controls: ignoring invalid %s", ", ".join(sorted(bad)))
             return cls.model_validate({k: v for k, v in raw.items() if k not in bad})
+
+    def overload(self) -> Overload:
+        """The server's overload behaviour for its player."""
+        return Overload(self.speedup_after, self.speedup_step, self.max_speedup,
+                        self.skip_after_s)
 
     def max_chars(self, speed: float = 1.0) -> int:
         """The longest text read, from `max_seconds` at `speed`."""
@@ -79,4 +93,8 @@ class ReadAloudControls(BaseModel):
             f'"{self.name_template}" with the {self.name_source} name.',
             f"Voices allowed: {voices}; priority role: {prio}; voice channel status: "
             f"{on[self.voice_status]}.",
+            f"When messages pile up: {self.speedup_step:+.0%} speed per message queued from "
+            f"{self.speedup_after} on, up to {self.max_speedup:g}x; messages waiting over "
+            + (f"{self.skip_after_s:g} s are skipped with a summary."
+               if self.skip_after_s else "any time are still read (skipping off)."),
         ))

@@ -20,6 +20,7 @@ from bot.metrics import VOICE_CHANNELS
 from bot.settings import VoiceSettings
 from bot.voice.errors import BusyElsewhere, ConnectFailed, NotConnected, NotInVoice
 from bot.voice.locks import KeyedLocks
+from bot.voice.overload import Overload
 from bot.voice.pacing import Pacer
 from bot.voice.player import GuildPlayer, Utterance
 from bot.voice.text import NameAnnouncer
@@ -272,12 +273,16 @@ class VoiceManager:
         return await self.join(wanted)
 
     def enqueue(self, guild_id: int, request: SpeechRequest, label: str = "", *,
-                priority: bool = False) -> Utterance:
-        """Queue a validated request on the server's player; `NotConnected` when none."""
+                priority: bool = False, overload: Overload | None = None) -> Utterance:
+        """Queue a validated request on the server's player; `NotConnected` when none. With
+        `overload` (a channel message, under the server's controls) it may be sped up or
+        skipped when the queue backs up."""
         player = self.player(guild_id)
         if player is None:
             raise NotConnected()
-        return player.enqueue(request, label, priority=priority)
+        if overload is not None:
+            player.overload = overload
+        return player.enqueue(request, label, priority=priority, skippable=overload is not None)
 
     async def say(self, guild: discord.Guild, member: discord.Member | None,
                   request: SpeechRequest, label: str = "") -> tuple[Utterance, int]:

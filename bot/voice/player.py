@@ -1,7 +1,9 @@
 """A server's voice player: a FIFO of utterances, each streamed into discord.py as it is
 synthesised.
 
-One utterance is synthesised ahead of the one playing, so the next starts without a gap;
+Synthesis stays at most `voice.read_ahead_s` seconds of audio ahead of playback (memory per
+server is bounded whatever the text's length); the next utterance is synthesised while the
+current one plays out, so it starts without a gap;
 synthesis runs chunk by chunk on the engine's scheduler at voice priority, keyed by server, so
 every server's speech takes turns fairly (and goes before HTTP streams and /tts jobs).
 Playback starts once the audio ready will carry the utterance through at the measured
@@ -26,6 +28,7 @@ import discord
 from bot.metrics import FIRST_AUDIO
 from bot.settings import VoiceSettings
 from bot.voice.errors import VoiceQueueFull
+from bot.voice.overload import Overload, summary
 from bot.voice.pacing import ChunkClock, Pacer
 from bot.voice.source import FrameBuffer, StreamSource
 from tts_engine import Engine, SpeechRequest
@@ -34,18 +37,8 @@ from tts_engine.synthesis.scheduler import Priority
 
 log = logging.getLogger(__name__)
 
-MAX_SPEED = 2.0
 #: How long playback waits for a dropped voice connection to come back.
 RECONNECT_WAIT_S = 60.0
-
-
-def backlog_speed(speed: float, waiting: int, threshold: int, max_speedup: float) -> float:
-    """The speed to read at when `waiting` utterances are queued: +10% per utterance at or
-    beyond `threshold`, at most `max_speedup` times `speed` (and never past the engine's 2.0)."""
-    if waiting < threshold:
-        return speed
-    factor = min(max_speedup, 1.0 + 0.1 * (waiting - threshold + 1))
-    return min(MAX_SPEED, speed * factor)
 
 
 @dataclass(eq=False)
@@ -67,6 +60,8 @@ class Utterance:
     priority: bool = False
     #: Seconds of audio in the latest chunk synthesised.
     last_chunk_s: float = 0.0
+    #: A channel message: skipped (with a summary) once it waited too long under overload.
+    skippable: bool = False
 
 
 class GuildPlayer:
@@ -87,6 +82,8 @@ class GuildPlayer:
         self._wakeup = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._closed = False
+        #: How this server copes with a backed-up queue (its /readaloud controls).
+        self.overload = Overload(settings.backlog_threshold, max_speedup=settings.max_speedup)
 
     @property
     def guild_id(self) -> int:
@@ -105,12 +102,13 @@ class GuildPlayer:
 
     # --- the queue -------------------------------------------------------------------------
     def enqueue(self, request: SpeechRequest, label: str = "", *,
-                priority: bool = False) -> Utterance:
+                priority: bool = False, skippable: bool = False) -> Utterance:
         """Queue `request` (a priority one after the other priority ones but ahead of the
-        rest); `VoiceQueueFull` beyond `voice.queue_limit`."""
+        rest); `VoiceQueueFull` beyond `voice.queue_limit`. A `skippable` one (a channel
+        message) is dropped into a summary once older than the server's stale age."""
         if len(self.queue) >= self.settings.queue_limit:
             raise VoiceQueueFull(self.settings.queue_limit)
-        utterance = Utterance(request, label, priority=priority)
+        utterance = Utterance(request, label, priority=priority, skippable=skippable)
         if priority:
             ahead = sum(1 for u in self.queue if u.priority)
             self.queue.insert(ahead, utterance)
@@ -176,8 +174,7 @@ class GuildPlayer:
 
     def _begin(self, utterance: Utterance) -> None:
         behind = len(self.queue) - (1 if self.queue and self.queue[0] is utterance else 0)
-        speed = backlog_speed(utterance.request.speed, behind,
-                              self.settings.backlog_threshold, self.settings.max_speedup)
+        speed = self.overload.speed(utterance.request.speed, behind)
         utterance.speed = speed
         utterance.buffer = FrameBuffer()
         utterance.task = asyncio.create_task(self._synthesize(utterance, speed))
@@ -193,6 +190,10 @@ class GuildPlayer:
                 clock.tick(len(chunk) / 24000)
                 utterance.last_chunk_s = clock.last_chunk_s
                 buffer.feed(chunk)
+                # Synthesis runs a bounded margin ahead of playback, not a whole text ahead:
+                # a long /say holds seconds of audio per server, not minutes.
+                await buffer.until_below(self.settings.read_ahead_s)
+                clock.last = time.monotonic()  # the pause is not synthesis time
             self.pacer.utterance(len(request.text), buffer.fed_s, speed)
         except (SynthesisCancelled, asyncio.CancelledError):
             buffer.abort()
@@ -221,7 +222,7 @@ class GuildPlayer:
                         log.info("voice idle in guild %s; leaving", self.guild_id)
                         break
                     continue
-                utterance = self.queue.popleft()
+                utterance = self._next()
                 self.current = utterance
                 try:
                     await self._play(utterance)
@@ -233,6 +234,21 @@ class GuildPlayer:
             self._closed = True
             if self._on_idle is not None and not _cancelling():
                 await self._on_idle(self)
+
+    def _next(self) -> Utterance:
+        """The next utterance to play; a run of stale channel messages at the head of the
+        queue becomes one short summary in the voice of the last of them."""
+        now, stale = time.monotonic(), list[Utterance]()
+        while self.queue and self.queue[0].skippable and \
+                self.overload.stale(now - self.queue[0].queued_at):
+            stale.append(self.queue.popleft())
+        if not stale:
+            return self.queue.popleft()
+        for utterance in stale:
+            self._cancel(utterance)
+        log.info("guild %s: skipping %d stale messages", self.guild_id, len(stale))
+        said = dataclasses.replace(stale[-1].request, text=summary(len(stale)))
+        return Utterance(said, "summary")
 
     async def _play(self, utterance: Utterance) -> None:
         if utterance.task is None:
@@ -279,6 +295,12 @@ class GuildPlayer:
         with contextlib.suppress(TimeoutError):
             await state.wait_async(RECONNECT_WAIT_S)
         return vc.is_connected()
+
+    def buffered_bytes(self) -> int:
+        """Bytes of synthesised audio this server holds for playback (bounded by
+        `voice.read_ahead_s` per utterance being synthesised)."""
+        items = [self.current, *self.queue]
+        return sum(u.buffer.buffered_bytes for u in items if u is not None and u.buffer)
 
     def snapshot(self) -> dict[str, Any]:
         """A summary for logs and the benchmark."""

@@ -192,7 +192,8 @@ async def _queue(bot: TTSBot, manager: VoiceManager, item: Incoming) -> bool:
         except TTSError as exc:  # e.g. a saved voice that no longer exists: the default voice
             log.info("message %s: %s; reading it in the default voice", message.id, exc)
             request = bot.engine.validate(text)
-        manager.enqueue(guild.id, request, label=label, priority=priority)
+        manager.enqueue(guild.id, request, label=label, priority=priority,
+                        overload=item.controls.overload())
     except (VoiceError, TTSError) as exc:
         log.info("not reading message %s: %s", message.id, exc)
         return False

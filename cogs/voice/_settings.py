@@ -118,7 +118,11 @@ async def update(guild_id: int, channel: ReadableChannel | None, read: bool,
     name_source="Which name: the server nickname or the display name",
     allowed_voices='Voices members may use here, comma-separated; "all" for any',
     priority_role="Messages of members with this role jump the queue (@everyone: none)",
-    voice_status='Show "Reading #channel" as the voice channel status')
+    voice_status='Show "Reading #channel" as the voice channel status',
+    speedup_after="Read faster once this many messages wait",
+    speedup_step="Extra speed per waiting message (0.1: +10%; 0: never faster)",
+    max_speedup="Fastest reading when messages pile up (times normal speed)",
+    skip_after_s="Skip messages waiting longer than this, with a summary (0: never)")
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 @app_commands.checks.has_permissions(manage_guild=True)
@@ -133,7 +137,11 @@ async def readaloud(
         emoji: Literal["name", "skip"] | None = None, name_template: str | None = None,
         name_source: Literal["nickname", "display"] | None = None,
         allowed_voices: str | None = None, priority_role: discord.Role | None = None,
-        voice_status: bool | None = None) -> None:
+        voice_status: bool | None = None,
+        speedup_after: app_commands.Range[int, 1, 50] | None = None,
+        speedup_step: app_commands.Range[float, 0.0, 0.5] | None = None,
+        max_speedup: app_commands.Range[float, 1.0, 2.0] | None = None,
+        skip_after_s: app_commands.Range[float, 0.0, 3600.0] | None = None) -> None:
     """Show or change the server's read-aloud settings."""
     assert interaction.guild_id is not None
     bot: TTSBot = interaction.client  # type: ignore[assignment]

@@ -48,7 +48,7 @@ class GatedEngine:
         return getattr(self.inner, name)
 
     async def synthesize(self, req: SpeechRequest, cancel: threading.Event | None = None,
-                         on_progress: Any = None) -> Audio:
+                         on_progress: Any = None, **_: Any) -> Audio:
         stop = cancel or threading.Event()
 
         def run() -> Audio:

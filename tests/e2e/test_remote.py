@@ -123,16 +123,16 @@ async def test_voices_and_validation_come_from_the_servers(engine):
 def _kill_after_first_piece(engine: RemoteEngine, servers: list[SynthServer]) -> list[str]:
     """Make the first server that streams die right after its first piece of audio."""
     killed: list[str] = []
-    original = engine._from
+    original = engine._read
 
-    async def dying(server, req, cancel, skip):  # type: ignore[no-untyped-def]
-        async for piece in original(server, req, cancel, skip):
+    async def dying(server, resp, cancel, skip):  # type: ignore[no-untyped-def]
+        async for piece in original(server, resp, cancel, skip):
             yield piece
             if not killed:
                 killed.append(server.url)
                 next(s for s in servers if s.url == server.url).process.kill()
 
-    engine._from = dying  # type: ignore[method-assign]
+    engine._read = dying  # type: ignore[method-assign]
     return killed
 
 

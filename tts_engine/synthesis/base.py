@@ -74,8 +74,11 @@ class Engine(ABC):
         *,
         priority: Priority = Priority.BATCH,
         key: Hashable | None = None,
+        on_wait: Callable[[bool], None] | None = None,
     ) -> Audio:
-        """The whole clip; `on_progress` gets the fraction done. Cancelling stops the work."""
+        """The whole clip; `on_progress` gets the fraction done; `on_wait` gets True when the
+        work starts waiting behind other work (queued, or for a busy server) and False when it
+        goes on. Cancelling stops the work."""
 
     @abstractmethod
     def stream(

@@ -42,7 +42,7 @@ class LocalEngine(Engine):
 
     def __init__(self, config: EngineConfig) -> None:
         super().__init__(config)
-        self.scheduler = FairScheduler(config.executor_workers)
+        self.scheduler = FairScheduler(config.executor_workers, max_wait_s=config.max_wait_s)
         self._load_lock = threading.Lock()
         self._library_lock = threading.Lock()
         self._model: Any = None
@@ -250,12 +250,15 @@ class LocalEngine(Engine):
         *,
         priority: Priority = Priority.BATCH,
         key: Hashable | None = None,
+        on_wait: Callable[[bool], None] | None = None,
     ) -> Audio:
-        """The whole clip, one scheduled step per chunk; cancelling the await stops the work."""
+        """The whole clip, one scheduled step per chunk; cancelling the await stops the work.
+        `on_wait` gets True when a step is queued behind other work, False when it runs."""
         cancel = cancel or threading.Event()
         steps = self._clip_steps(req, cancel, on_progress)
         clip = None
-        async for step in drive(self.scheduler, steps, cancel, priority=priority, key=key):
+        async for step in drive(self.scheduler, steps, cancel, priority=priority, key=key,
+                                on_wait=on_wait):
             clip = step
         assert clip is not None
         return clip

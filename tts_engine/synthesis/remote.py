@@ -2,52 +2,51 @@
 
 With `engine.remote = ["http://synth-1:8080", ...]` a bot shard or job worker loads no model:
 it streams `/v1/audio/speech` (`response_format = "pcm"`, 24 kHz s16le) from the synthesis
-servers, with the bearer key `engine.remote_key`. Requests are spread over the healthy servers
-(fewest streams in flight first); a server that fails is marked down until its `/healthz`
-answers again (checked every `engine.remote_health_s`); a stream whose server dies mid-way
-carries on from another server where it stopped (the model's durations are deterministic, so
-the same request gives the same length of audio: the samples already delivered are skipped).
-Validation stays local: the voice list comes from the servers once.
+servers, with the bearer key `engine.remote_key`. Each request carries its scheduling
+(`X-TTS-Priority`, `X-TTS-Fairness-Key`: voice before jobs, round robin over Discord servers),
+which a synthesis server honours for a trusted bot key (`api.bot_users`). Requests are spread
+over the healthy servers (fewest streams in flight first); a server that fails is marked down
+until its `/healthz` answers again (checked every `engine.remote_health_s`); a server that is
+merely busy (429, 503) is asked again after its `Retry-After`, for up to `engine.remote_retry_s`;
+a stream whose server dies mid-way carries on from another server where it stopped (the model's
+durations are deterministic, so the same request gives the same length of audio: the samples
+already delivered are skipped). Validation stays local: the voice list is fetched at start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import threading
-import urllib.request
 from collections.abc import AsyncIterator, Callable, Hashable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from tts_engine.config import EngineConfig
-from tts_engine.errors import ModelUnavailable, SynthesisCancelled, TTSError
+from tts_engine.errors import EngineNotReady, ModelUnavailable, SynthesisUnavailable
 from tts_engine.model.voices import VoiceLibrary
-from tts_engine.speech import SAMPLE_RATE, Audio, SpeechRequest
+from tts_engine.speech import Audio, SpeechRequest
+from tts_engine.synthesis._remote_http import (
+    FAIRNESS_HEADER,
+    PRIORITY_HEADER,
+    Server,
+    ServerBusy,
+    ServerFailed,
+    busy_retrying,
+    fetch_voices,
+    open_stream,
+    read_pcm,
+)
 from tts_engine.synthesis.base import Engine
 from tts_engine.synthesis.scheduler import Priority
 
 log = logging.getLogger(__name__)
 
-#: Bytes of PCM handed on at least per piece (0.1 s), so callers get few, useful chunks.
-MIN_PIECE = SAMPLE_RATE // 10 * 2
+__all__ = ["FAIRNESS_HEADER", "PRIORITY_HEADER", "RemoteEngine", "Server"]
 
-
-@dataclass
-class Server:
-    """One synthesis server and what is known of it."""
-
-    url: str
-    up: bool = True
-    in_flight: int = 0
-
-
-class _ServerFailed(Exception):
-    """The server broke the stream (connection lost, 5xx, bad answer): try another."""
+Waited = Callable[[bool], None] | None
 
 
 class RemoteEngine(Engine):
@@ -60,7 +59,6 @@ class RemoteEngine(Engine):
         self.failovers = 0
         self._session: Any = None
         self._health: asyncio.Task[None] | None = None
-        self._fetch_lock = threading.Lock()
 
     # --- loading: the voice list, from any server ------------------------------------------
     def _headers(self) -> dict[str, str]:
@@ -73,38 +71,41 @@ class RemoteEngine(Engine):
         return self._library is not None
 
     def load(self) -> None:
-        """Fetch the voice list (blocking, idempotent); `ModelUnavailable` when no server
-        answers."""
-        with self._fetch_lock:
-            if self._library is not None:
-                return
-            errors = []
-            for server in self.servers:
-                req = urllib.request.Request(f"{server.url}/v1/audio/voices",
-                                             headers=self._headers())
-                try:
-                    with urllib.request.urlopen(req, timeout=self.config.hub_timeout_s) as resp:
-                        names = [v["name"] for v in json.load(resp)["voices"]]
-                except (OSError, ValueError, KeyError) as exc:
-                    errors.append(f"{server.url}: {exc}")
-                    continue
-                self._library = VoiceLibrary(names, _no_local_voices)
-                log.info("synthesis on %d remote servers; %d voices", len(self.servers),
-                         len(names))
-                return
-            raise ModelUnavailable("No synthesis server answered (engine.remote): "
-                                   + "; ".join(errors))
+        """Fetch the voice list where no event loop runs (a CLI); on a loop's thread it never
+        blocks: `EngineNotReady` until `start()` has fetched it."""
+        if self._library is not None:
+            return
+        with contextlib.suppress(RuntimeError):
+            asyncio.get_running_loop()
+            raise EngineNotReady()
+        asyncio.run(self._fetch_voices(own_session=True))
+
+    async def _fetch_voices(self, own_session: bool = False) -> None:
+        import aiohttp
+
+        session = aiohttp.ClientSession(headers=self._headers()) if own_session else (
+            await self._http())
+        try:
+            names = await fetch_voices(session, self.servers, self.config.hub_timeout_s)
+        finally:
+            if own_session:
+                await session.close()
+        self._library = VoiceLibrary(names, _no_local_voices)
+        log.info("synthesis on %d remote servers; %d voices", len(self.servers), len(names))
 
     def _voices(self) -> VoiceLibrary:
-        self.load()
+        if self._library is None:
+            self.load()
         assert self._library is not None
         return self._library
 
     async def start(self) -> None:
-        """Fetch the voices and start the health checks."""
-        await asyncio.to_thread(self.load)
+        """Start the health checks and fetch the voices (whatever `engine.load` says: there is
+        nothing heavy to load, and a server marked down must come back)."""
         if self._health is None:
             self._health = asyncio.create_task(self._check_health(), name="remote-health")
+        if self._library is None:
+            await self._fetch_voices()
 
     def close(self) -> None:
         """Stop the health checks and the HTTP session."""
@@ -127,6 +128,9 @@ class RemoteEngine(Engine):
             await asyncio.sleep(self.config.remote_health_s)  # the probe's own period
             for server in self.servers:
                 server.up = await self._healthy(server)
+            if self._library is None:  # no server answered at start: keep trying
+                with contextlib.suppress(ModelUnavailable):
+                    await self._fetch_voices()
 
     async def _healthy(self, server: Server) -> bool:
         import aiohttp
@@ -139,8 +143,8 @@ class RemoteEngine(Engine):
         except (aiohttp.ClientError, OSError, TimeoutError):
             return False
 
-    def _pick(self, tried: set[str]) -> Server | None:
-        left = [s for s in self.servers if s.url not in tried]
+    def _pick(self, skip: set[str]) -> Server | None:
+        left = [s for s in self.servers if s.url not in skip]
         healthy = [s for s in left if s.up] or left  # all down: try them anyway
         return min(healthy, key=lambda s: s.in_flight) if healthy else None
 
@@ -149,86 +153,90 @@ class RemoteEngine(Engine):
                priority: Priority = Priority.INTERACTIVE,
                key: Hashable | None = None) -> AsyncIterator[np.ndarray]:
         """Chunks as the servers send them; fails over mid-stream."""
-        return self._stream(req, cancel or threading.Event())
+        return self._stream(req, cancel or threading.Event(), _schedule(priority, key), None)
 
-    async def _stream(self, req: SpeechRequest,
-                      cancel: threading.Event) -> AsyncIterator[np.ndarray]:
-        delivered, tried = 0, set[str]()
-        errors: list[str] = []
-        while (server := self._pick(tried)) is not None:
-            tried.add(server.url)
+    async def _stream(self, req: SpeechRequest, cancel: threading.Event,
+                      schedule: dict[str, str], on_wait: Waited) -> AsyncIterator[np.ndarray]:
+        delivered, failed = 0, set[str]()
+        while True:
+            server, resp = await self._open(req, schedule, failed, on_wait)
             try:
-                async for piece in self._from(server, req, cancel, skip=delivered):
+                async for piece in self._read(server, resp, cancel, delivered):
                     delivered += len(piece)
                     yield piece
                 return
-            except _ServerFailed as exc:
-                server.up = False
-                errors.append(f"{server.url}: {exc}")
-                self.failovers += 1
-                log.warning("synthesis server %s failed (%s); trying another", server.url, exc)
-        raise ModelUnavailable("Every synthesis server failed: " + "; ".join(errors))
+            except ServerFailed as exc:
+                self._failed(server, exc, failed)
+            finally:
+                resp.release()
+                server.in_flight -= 1
 
-    async def _from(self, server: Server, req: SpeechRequest, cancel: threading.Event,
-                    skip: int) -> AsyncIterator[np.ndarray]:
-        """One server's stream as float32 pieces, less its first `skip` samples."""
-        import aiohttp
+    def _read(self, server: Server, resp: Any, cancel: threading.Event,
+              skip: int) -> AsyncIterator[np.ndarray]:
+        """One server's started stream as float32 pieces, less its first `skip` samples."""
+        return read_pcm(resp, cancel, skip=skip)
 
-        body = {"input": req.text, "voice": req.voice, "speed": req.speed,
-                "lang_code": req.lang, "response_format": "pcm", "stream": True}
-        session = await self._http()
-        server.in_flight += 1
-        pending, skip_bytes = b"", skip * 2
+    def _failed(self, server: Server, exc: Exception, failed: set[str]) -> None:
+        server.up = False
+        failed.add(server.url)
+        self.failovers += 1
+        log.warning("synthesis server %s failed (%s); trying another", server.url, exc)
+
+    async def _open(self, req: SpeechRequest, schedule: dict[str, str], failed: set[str],
+                    on_wait: Waited) -> tuple[Server, Any]:
+        """A started response from some server; busy servers are asked again after their
+        `Retry-After` (tenacity), failed ones not at all."""
         try:
-            async with session.post(f"{server.url}/v1/audio/speech", json=body) as resp:
-                await _check(resp)
-                async for data in resp.content.iter_any():
-                    if cancel.is_set():
-                        raise SynthesisCancelled()
-                    pending += data
-                    if skip_bytes:
-                        cut = min(skip_bytes, len(pending) - len(pending) % 2)
-                        pending, skip_bytes = pending[cut:], skip_bytes - cut
-                    if len(pending) >= MIN_PIECE:
-                        usable = len(pending) - len(pending) % 2
-                        yield _samples(pending[:usable])
-                        pending = pending[usable:]
-            if pending:
-                yield _samples(pending[: len(pending) - len(pending) % 2])
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise _ServerFailed(type(exc).__name__) from exc
-        finally:
-            server.in_flight -= 1
+            async for attempt in busy_retrying(self.config.remote_retry_s, on_wait):
+                with attempt:
+                    if on_wait is not None and attempt.retry_state.attempt_number > 1:
+                        on_wait(False)  # the wait for a busy server is over
+                    return await self._open_any(req, schedule, failed)
+        except ServerBusy as exc:
+            log.warning("every synthesis server stayed busy for %.0f s (last: %s)",
+                        self.config.remote_retry_s, exc)
+            raise SynthesisUnavailable(busy=True) from exc
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _open_any(self, req: SpeechRequest, schedule: dict[str, str],
+                        failed: set[str]) -> tuple[Server, Any]:
+        session = await self._http()
+        busy: list[ServerBusy] = []
+        skip = set(failed)
+        while (server := self._pick(skip)) is not None:
+            skip.add(server.url)
+            try:
+                return server, await open_stream(session, server, req, schedule)
+            except ServerBusy as exc:
+                busy.append(exc)  # not down: it answered, it only asks us to wait
+            except ServerFailed as exc:
+                self._failed(server, exc, failed)
+        if busy:
+            raise min(busy, key=lambda b: b.retry_after)
+        log.error("every synthesis server failed: %s",
+                  ", ".join(s.url for s in self.servers))
+        raise SynthesisUnavailable()
 
     async def synthesize(self, req: SpeechRequest, cancel: threading.Event | None = None,
                          on_progress: Callable[[float], None] | None = None, *,
                          priority: Priority = Priority.BATCH,
-                         key: Hashable | None = None) -> Audio:
-        """The whole clip, streamed from the servers."""
-        pieces = [piece async for piece in self.stream(req, cancel, priority=priority, key=key)]
+                         key: Hashable | None = None, on_wait: Waited = None) -> Audio:
+        """The whole clip, streamed from the servers; `on_wait` gets True while waiting for a
+        busy server, False when asking again."""
+        stream = self._stream(req, cancel or threading.Event(), _schedule(priority, key),
+                              on_wait)
+        pieces = [piece async for piece in stream]
         if on_progress is not None:
             on_progress(1.0)
         return Audio(np.concatenate(pieces) if pieces else np.zeros(0, np.float32))
 
 
-async def _check(resp: Any) -> None:
-    """Client errors are the user's (shown as they are); server errors mean: try another."""
-    if resp.status == 200:
-        return
-    try:
-        detail = (await resp.json()).get("error", {})
-        message = detail.get("message") if isinstance(detail, dict) else str(detail)
-    except (ValueError, TypeError, AttributeError):
-        message = None
-    if 400 <= resp.status < 500 and resp.status not in (401, 403, 429):
-        error = TTSError(message or f"The synthesis server refused the request ({resp.status}).")
-        error.status = resp.status
-        raise error
-    raise _ServerFailed(f"HTTP {resp.status}")
-
-
-def _samples(pcm: bytes) -> np.ndarray:
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+def _schedule(priority: Priority, key: Hashable | None) -> dict[str, str]:
+    """The request's scheduling, as headers a synthesis server honours for a bot key."""
+    headers = {PRIORITY_HEADER: priority.name.lower()}
+    if key is not None:
+        headers[FAIRNESS_HEADER] = str(key)
+    return headers
 
 
 def _no_local_voices(name: str) -> Any:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Generator, Hashable
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import partial
 from typing import Any, TypeVar
 
 from tts_engine.errors import SynthesisCancelled
@@ -58,12 +58,16 @@ class _Step:
     fn: Callable[[], Any]
     future: Future[Any]
     cancel: threading.Event | None
+    queued_at: float = field(default_factory=time.monotonic)
 
 
 class FairScheduler:
-    """`workers` threads running submitted steps by priority, round robin over keys."""
+    """`workers` threads running submitted steps by priority, round robin over keys; a step
+    older than `max_wait_s` (None: never) goes first."""
 
-    def __init__(self, workers: int, name: str = "tts-engine") -> None:
+    def __init__(self, workers: int, name: str = "tts-engine",
+                 max_wait_s: float | None = None) -> None:
+        self.max_wait_s = max_wait_s
         self._cond = threading.Condition()
         self._queues: list[OrderedDict[Hashable, deque[_Step]]] = [
             OrderedDict() for _ in Priority
@@ -115,7 +119,7 @@ class FairScheduler:
         """The next step to run (blocking); None once closed."""
         with self._cond:
             while True:
-                for queues in self._queues:
+                for queues in self._by_urgency():
                     while queues:
                         key, lane = next(iter(queues.items()))
                         step = lane.popleft()
@@ -128,6 +132,18 @@ class FairScheduler:
                 if self._closed:
                     return None
                 self._cond.wait()
+
+    def _by_urgency(self) -> list[OrderedDict[Hashable, deque[_Step]]]:
+        """The priority queues in the order to serve them: one whose next step has waited past
+        `max_wait_s` first (the least urgent such, as it has the fewest other chances)."""
+        if self.max_wait_s is None:
+            return self._queues
+        now = time.monotonic()
+        for n in range(len(self._queues) - 1, 0, -1):
+            queues = self._queues[n]
+            if queues and now - next(iter(queues.values()))[0].queued_at > self.max_wait_s:
+                return [queues, *self._queues[:n], *self._queues[n + 1:]]
+        return self._queues
 
     @staticmethod
     def _runnable(step: _Step) -> bool:
@@ -157,16 +173,27 @@ async def drive(
     *,
     priority: Priority,
     key: Hashable | None,
+    on_wait: Callable[[bool], None] | None = None,
 ) -> AsyncIterator[T]:
     """What `steps` yields, each `next()` run as one scheduled step; leaving early (or being
-    cancelled) sets `cancel`, which stops the step running now at its next layer."""
+    cancelled) sets `cancel`, which stops the step running now at its next layer. `on_wait` is
+    called on the caller's event loop with True when a step is queued and False when it starts
+    running, so a caller can stop its clock while others' work goes first."""
     done = object()
     key = object() if key is None else key
     finished = False
+    loop = asyncio.get_running_loop()
+
+    def run() -> Any:
+        if on_wait is not None:
+            loop.call_soon_threadsafe(on_wait, False)
+        return next(steps, done)
+
     try:
         while True:
-            step = scheduler.submit(partial(next, steps, done), priority=priority, key=key,
-                                    cancel=cancel)
+            if on_wait is not None:
+                on_wait(True)
+            step = scheduler.submit(run, priority=priority, key=key, cancel=cancel)
             item = await asyncio.wrap_future(step)
             if item is done:
                 finished = True

@@ -49,7 +49,7 @@ class GatedEngine:
         return getattr(self.inner, name)
 
     async def synthesize(self, req: SpeechRequest, cancel: threading.Event | None = None,
-                         on_progress: Any = None) -> Audio:
+                         on_progress: Any = None, **_: Any) -> Audio:
         self.calls += 1
         self.entered.set()
         cancel = cancel or threading.Event()

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from bot.voice.player import backlog_speed
+from bot.voice.overload import backlog_speed
 from bot.voice.source import FRAME_BYTES, SILENCE, FrameBuffer, StreamSource
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from tts_engine import LocalEngine
 from tts_engine.errors import SynthesisCancelled
-from tts_engine.synthesis.scheduler import FairScheduler, Priority
+from tts_engine.synthesis.scheduler import FairScheduler, Priority, drive
 
 WAIT_S = 30.0
 
@@ -125,3 +125,60 @@ async def test_a_skipped_stream_is_abandoned_inside_its_chunk(engine):
     nxt = engine.stream(engine.validate("Next."), priority=Priority.VOICE, key="guild-3")
     assert len(await asyncio.wait_for(anext(nxt), WAIT_S)) > 0
     await nxt.aclose()
+
+
+def test_a_job_step_waiting_past_max_wait_goes_ahead_of_voice():
+    """Continuous voice traffic never starves a queued job: once its step has waited longer
+    than `max_wait_s` it is served next."""
+    sched = FairScheduler(1, name="test-ageing", max_wait_s=0.05)
+    try:
+        gate = _blocked(sched)
+        order: list[str] = []
+        job = sched.submit(lambda: order.append("job"), priority=Priority.BATCH, key="user")
+        voice = [sched.submit(lambda i=i: order.append(f"voice{i}"), priority=Priority.VOICE,
+                              key=f"guild-{i}") for i in range(3)]
+        threading.Event().wait(0.1)  # the job's step is now older than max_wait_s
+        gate.set()
+        for future in [job, *voice]:
+            future.result(WAIT_S)
+        assert order[0] == "job"
+    finally:
+        sched.close()
+
+
+def test_without_ageing_voice_still_goes_first():
+    sched = FairScheduler(1, name="test-no-ageing", max_wait_s=60.0)
+    try:
+        gate = _blocked(sched)
+        order: list[str] = []
+        job = sched.submit(lambda: order.append("job"), priority=Priority.BATCH)
+        voice = sched.submit(lambda: order.append("voice"), priority=Priority.VOICE)
+        gate.set()
+        job.result(WAIT_S)
+        voice.result(WAIT_S)
+        assert order == ["voice", "job"]
+    finally:
+        sched.close()
+
+
+async def test_drive_says_when_each_step_waits_and_when_it_runs(scheduler):
+    """The job timeout stops its clock on True and starts it again on False."""
+    gate = _blocked(scheduler)
+    events: list[tuple[bool, bool]] = []  # (waiting, whether the gate was open then)
+
+    def steps():
+        yield 1
+        yield 2
+
+    async def collect() -> list[int]:
+        return [x async for x in drive(
+            scheduler, steps(), threading.Event(), priority=Priority.BATCH, key="job",
+            on_wait=lambda waiting: events.append((waiting, gate.is_set())))]
+
+    task = asyncio.create_task(collect())
+    await asyncio.sleep(0.1)  # the first step is queued behind the held worker
+    assert events == [(True, False)]
+    gate.set()
+    assert await asyncio.wait_for(task, WAIT_S) == [1, 2]
+    assert [w for w, _ in events] == [True, False] * 3  # two items and the end
+    assert events[1] == (False, True)  # it ran only once the worker was free
