@@ -73,7 +73,7 @@ def _iso(m: re.Match[str], lang: str) -> str:
 def _numeric_date(m: re.Match[str], lang: str) -> str:
     a, b, y = int(m.group(1)), int(m.group(2)), m.group(3)
     mo, d = (a, b) if lang == "a" else (b, a)
-    if not _valid(mo, d) and _valid(b, a):  # 25/12 in America, 12/25 in Britain: one reading
+    if not _valid(mo, d) and _valid(d, mo):  # 25/12 in America, 12/25 in Britain: one reading
         mo, d = d, mo
     if not _valid(mo, d):
         return m.group()

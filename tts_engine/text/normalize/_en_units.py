@@ -39,21 +39,25 @@ _UNIT_NAMES = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=Tr
 
 
 def _unit_word(unit: str, plural: bool, lang: str) -> str:
-    word = UNITS[unit]
-    head, _, rest = word.partition(" ")
+    words = UNITS[unit].split()
+    # "miles per hour" but "kilowatt hours": the counted word takes the plural.
+    counted = 0 if "per" in words else len(words) - 1
     if plural:
-        head = _IRREGULAR.get(head, head + "s")
+        words[counted] = _IRREGULAR.get(words[counted], words[counted] + "s")
+    said = " ".join(words)
     if lang == "b":
         for us, uk in _BRITISH.items():
-            head = head.replace(us, uk)
-    return " ".join(p for p in (head, rest) if p)
+            said = said.replace(us, uk)
+    return said
 
 
 def _quantity(m: re.Match[str], lang: str) -> str:
     if m.group("u") == "m" and not m.group("sp"):
         return m.group()  # "5m" is as often minutes or millions as metres: left as written
     value = m.group("n")
-    plural = value.lstrip("-−") != "1"
+    # "a 20 megabyte file": a quantity used as an adjective stays singular.
+    adjective = re.search(r"\b[Aa]n? $", m.string[max(0, m.start() - 3):m.start()])
+    plural = value.lstrip("-−") != "1" and not adjective
     sign = "minus " if value[0] in "-−" else ""
     return f"{sign}{num(value.lstrip('-−'), lang)} {_unit_word(m.group('u'), plural, lang)}"
 

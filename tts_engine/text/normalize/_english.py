@@ -64,10 +64,14 @@ _ABBREVIATION = re.compile(
                                                              reverse=True)) + r")(?![\w/])")
 
 
+#: Titles stand before a name, so their period never ends a sentence.
+_TITLES = {"Mr.", "Mrs.", "Ms.", "Prof.", "Mt.", "Gov.", "Sgt.", "Capt.", "Lt.", "Gen."}
+
+
 def _abbreviation(m: re.Match[str]) -> str:
     word = m.group(1)
     spoken = _ABBREVIATIONS[word]
-    return spoken + (_sentence_end(m) if word.endswith(".") else "")
+    return spoken + (_sentence_end(m) if word.endswith(".") and word not in _TITLES else "")
 
 
 def _street_or_saint(m: re.Match[str]) -> str:
