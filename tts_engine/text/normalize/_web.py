@@ -53,8 +53,10 @@ def domain(host: str, lang: str) -> str:
     labels = host.lower().split(".")
     if labels and labels[0] == "www":
         labels = labels[1:]
-    said = [_spell(label) if i == len(labels) - 1 and label in _SPELLED_TLD else label
-            for i, label in enumerate(labels)]
+    # English letter names for "io", "gg"; other languages' G2P reads the ending its own way.
+    spell = lang in ("a", "b")
+    said = [_spell(label) if spell and i == len(labels) - 1 and label in _SPELLED_TLD
+            else label for i, label in enumerate(labels)]
     return f" {dot} ".join(s.replace("-", f" {dash} ") for s in said)
 
 
