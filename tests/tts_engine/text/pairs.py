@@ -152,7 +152,8 @@ ENGLISH = [
 #: American English: month before day, no "and" in numbers.
 AMERICAN = [
     ("On 2026-12-06 we shipped.", "On December sixth, twenty twenty six we shipped."),
-    ("The meeting is on 12/25/2026.", "The meeting is on December twenty fifth, twenty twenty six."),
+    ("The meeting is on 12/25/2026.",
+     "The meeting is on December twenty fifth, twenty twenty six."),
     ("Due 3/4/2026.", "Due March fourth, twenty twenty six."),
     ("Born 07/04/1990.", "Born July fourth, nineteen ninety."),
     ("Party on Dec 6th, 2026.", "Party on December sixth, twenty twenty six."),
@@ -179,7 +180,8 @@ AMERICAN = [
 #: British English: day before month, "and" in numbers, metres and litres.
 BRITISH = [
     ("On 2026-12-06 we shipped.", "On the sixth of December twenty twenty six we shipped."),
-    ("The meeting is on 25/12/2026.", "The meeting is on the twenty fifth of December twenty twenty six."),
+    ("The meeting is on 25/12/2026.",
+     "The meeting is on the twenty fifth of December twenty twenty six."),
     ("Due 3/4/2026.", "Due the third of April twenty twenty six."),
     ("Born 04/07/1990.", "Born the fourth of July nineteen ninety."),
     ("Party on 6th December 2026.", "Party on the sixth of December twenty twenty six."),

@@ -12,8 +12,8 @@ from tts_engine.text.normalize._words import cardinal, digits, number, ordinal, 
 log = logging.getLogger(__name__)
 
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
-MONTHS = ("January February March April May June July August September October November "
-          "December").split()
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
 _MONTH_ABBR = {m[:3].lower(): i + 1 for i, m in enumerate(MONTHS)} | {"sept": 9}
 MONTH_NAME = "(?:" + "|".join(MONTHS) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
