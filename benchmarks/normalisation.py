@@ -21,7 +21,7 @@ import sys
 import time
 
 from tests.tts_engine.text.pairs import BY_LANGUAGE
-from tts_engine.g2p import G2P
+from tts_engine.text.g2p import G2P
 from tts_engine.text.normalize import normalize
 
 _STARTUP = (

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from tests.listener import real_model_dir, transcribe
-from tts_engine import EngineConfig, TTSEngine
+from tts_engine import EngineConfig, LocalEngine
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,7 @@ HEARD = {
 
 @pytest.fixture(scope="module")
 def engines():
-    made = {on: TTSEngine(EngineConfig(model_dir=real_model_dir(), device="cpu", threads=1,
+    made = {on: LocalEngine(EngineConfig(model_dir=real_model_dir(), device="cpu", threads=1,
                                        cache_entries=0, default_voice="jm_kumo",
                                        normalize_text=on))
             for on in (True, False)}
@@ -48,7 +48,7 @@ def engines():
         engine.close()
 
 
-def hear(engine: TTSEngine, text: str) -> str:
+def hear(engine: LocalEngine, text: str) -> str:
     torch.manual_seed(0)
     request = engine.validate(text, voice="jm_kumo", lang="a")
     return transcribe(engine.synthesize_sync(request).samples).lower()

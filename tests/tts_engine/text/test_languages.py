@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tts_engine.text.pairs import BY_LANGUAGE
-from tts_engine.g2p import G2P
+from tts_engine.text.g2p import G2P
 from tts_engine.text.normalize import normalize
 
 OTHERS = "efiphjz"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tts_engine.text.pairs import AMERICAN, BRITISH, ENGLISH
-from tts_engine.g2p import G2P
+from tts_engine.text.g2p import G2P
 from tts_engine.text.normalize import normalize
 
 CASES = ([("a", w, s) for w, s in ENGLISH + AMERICAN]
