@@ -52,12 +52,15 @@ def year(value: int, lang: str) -> str:
     return _tidy(num2words(value, lang="en", to="year"), lang)
 
 
-def digits(text: str, lang: str) -> str:
-    """Each digit of `text` by name ("five five five"); English says "oh" for zero."""
+def digits(text: str, lang: str, zero: str | None = None) -> str:
+    """Each digit of `text` by name ("five five five"); English phone numbers say "oh" for
+    zero, decimals `zero="zero"`."""
     names = _DIGIT_NAMES.get("a" if lang == "b" else lang)
     if names is None:
         return " ".join(ch for ch in text if ch.isdigit())
     table = names.split()
+    if zero is not None:
+        table[0] = zero
     return " ".join(table[int(ch)] for ch in text if ch.isdigit())
 
 
@@ -68,10 +71,8 @@ def number(text: str, lang: str, point: str, group: str = ",") -> str:
     whole, _, fraction = text.replace(group, "").partition(decimal_mark)
     sign = ""
     if whole.startswith(("-", "−")):
-        sign, whole = {"a": "minus ", "b": "minus "}.get(lang, ""), whole[1:]
+        sign, whole = ("minus " if lang in ("a", "b") else ""), whole[1:]
     spoken = cardinal(int(whole or "0"), lang)
     if fraction:
-        spoken += f" {point} " + (" ".join(cardinal(int(d), lang) for d in fraction)
-                                  if lang not in ("a", "b") else digits(fraction, "b")
-                                  .replace("oh", "zero"))
+        spoken += f" {point} " + digits(fraction, lang, zero=cardinal(0, lang))
     return sign + spoken
