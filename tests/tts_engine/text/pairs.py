@@ -96,6 +96,8 @@ ENGLISH = [
     ("It is 25°C outside.", "It is twenty five degrees Celsius outside."),
     ("It dropped to -5°C.", "It dropped to minus five degrees Celsius."),
     ("Turn it 90°.", "Turn it ninety degrees."),
+    ("He is 6'2\" tall.", "He is six foot two tall."),
+    ("I saw the Dr.", "I saw the Doctor."),
     # Roman numerals
     ("Read chapter IV.", "Read chapter four."),
     ("Henry VIII had six wives.", "Henry the eighth had six wives."),

@@ -120,6 +120,8 @@ def _plain(m: re.Match[str], lang: str) -> str:
 def rules(lang: str) -> list[Rule]:
     """The quantity rules for `lang` ("a" or "b"), in the order they must run."""
     return [
+        (re.compile(r"\b(\d)['’](\d{1,2})(?:\"|”|'')(?!\w)"),
+         lambda m: f"{cardinal(int(m.group(1)), lang)} foot {cardinal(int(m.group(2)), lang)}"),
         (re.compile(r"(?P<n>[-−]?\d+(?:\.\d+)?)\s?°\s?(?P<u>[CFcf](?![a-z]))?"),
          lambda m: _temperature(m, lang)),
         (re.compile(rf"(?<![\w.])(?P<n>[-−]?(?:{NUM}))\s?%"),

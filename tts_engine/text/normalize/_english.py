@@ -86,7 +86,7 @@ def _doctor_or_drive(m: re.Match[str]) -> str:
     after = m.string[m.end():m.end() + 2]
     if m.group(1) and not (after[:1] == " " and after[1:].isupper()):
         return f"{m.group(1)}Drive" + _sentence_end(m)
-    return f"{m.group(1) or ''}Doctor"
+    return f"{m.group(1) or ''}Doctor" + ("." if not after.strip() else "")
 
 
 @functools.cache
