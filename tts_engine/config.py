@@ -20,6 +20,8 @@ class EngineConfig(BaseModel):
     load: Literal["startup", "lazy"] = "startup"
     hub_timeout_s: float = Field(default=10.0, gt=0)
     max_text_chars: int = Field(default=5000, ge=1)
+    # Numbers, dates, times, money, units and links read as words (tts_engine.text.normalize).
+    normalize_text: bool = True
     default_voice: str = "af_heart"
     default_lang: str = "a"
     # Fast CPU inference (folded weight norm, per-module precision); `false` is stock Kokoro.

@@ -36,8 +36,12 @@ class TextTooLong(InvalidRequest):
 
     status = 413
 
-    def __init__(self, length: int, limit: int) -> None:
+    def __init__(self, length: int, limit: int, spoken: bool = False) -> None:
         self.length, self.limit = length, limit
+        if spoken:  # under the limit as typed, over it once numbers and links became words
+            super().__init__(f"Read aloud (numbers, dates and links as words), the text is "
+                             f"{length:,} characters long; the limit is {limit:,}.")
+            return
         super().__init__(f"The text is {length:,} characters long; the limit is {limit:,}.")
 
 

@@ -20,6 +20,7 @@ from tts_engine.errors import (
 from tts_engine.model.voices import Blend, VoiceLibrary, parse_spec
 from tts_engine.speech import LANGUAGES, SpeechRequest
 from tts_engine.text.g2p import check_language
+from tts_engine.text.normalize import normalize
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
 #: Kokoro's own spellings of the language codes, accepted as aliases.
@@ -107,5 +108,18 @@ def build_request(
     elif voice is not None:
         check_voice_language(blend, code)
     check_language(code)
-    text = without_controls(text).strip()
+    text = spoken_text(config, without_controls(text).strip(), code)
     return SpeechRequest(text=text, voice=blend.spec, lang=code, speed=speed)
+
+
+def spoken_text(config: EngineConfig, text: str, lang: str) -> str:
+    """`text` as it will be said (numbers, dates, links... as words), within the length limit.
+
+    Every front door reaches it through `build_request`, after the pronunciation dictionary
+    (its phoneme markup passes through untouched) and before G2P; the text as typed was
+    already checked against the limit, so a huge text costs no normalisation."""
+    if config.normalize_text:
+        text = normalize(text, lang)
+    if len(text) > config.max_text_chars:
+        raise TextTooLong(len(text), config.max_text_chars, spoken=True)
+    return text

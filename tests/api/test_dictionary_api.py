@@ -104,3 +104,32 @@ async def test_a_key_cannot_speak_with_another_users_dictionary(api: Api) -> Non
     body = {"input": "Hello.", "voice": "af_heart", "stream": False, "user_id": "bob"}
     async with api.session.post(api.url("/v1/audio/speech"), json=body, headers=ALICE) as r:
         assert r.status == 403
+
+
+async def test_the_api_reads_written_forms_after_the_dictionary(
+        api: Api, api_engine: LocalEngine, monkeypatch: object) -> None:
+    # The dictionary runs first and wins: its "vs" is not the normaliser's "versus".
+    for word, replacement in (("vs", "against"), ("R2D2", "/ˈɑɹtˈutˈu/")):
+        async with api.session.put(api.url(f"{DICT}/{word}"),
+                                   json={"replacement": replacement}, headers=ALICE) as r:
+            assert r.status == 201, await r.text()
+    payload = {"text": "R2D2 vs me from 9:30, entry $5.", "voice": "af_heart",
+               "speed": 1.0, "lang_code": "a"}
+    async with api.session.post(api.url("/api/v1/tts/generate"), json=payload,
+                                headers=ALICE) as r:
+        created = await r.json()
+    assert created["text"] == ("[R2D2](/ˈɑɹtˈutˈu/) against me from nine thirty, "
+                               "entry five dollars.")
+    heard: list[str] = []
+    real = api_engine._infer
+
+    def infer(phonemes: str, *args: object) -> object:
+        heard.append(phonemes)
+        return real(phonemes, *args)
+
+    monkeypatch.setattr(api_engine, "_infer", infer)  # type: ignore[attr-defined]
+    body = {"model": "kokoro", "input": "Growth was 12.5%.", "voice": "af_heart",
+            "stream": False}
+    async with api.session.post(api.url("/v1/audio/speech"), json=body, headers=ALICE) as r:
+        assert r.status == 200
+    assert any("pəɹsˈɛnt" in p for p in heard), heard  # the percent is said

@@ -9,6 +9,7 @@ import unicodedata
 
 import soundfile as sf
 
+from cogs._text import quote_text
 from tests.cogs.conftest import INTERVAL_S, WAIT_S, GatedEngine, Harness
 from tests.fakes.discord import FakeInteraction
 
@@ -164,6 +165,9 @@ async def test_the_public_reply_quotes_the_text_safely_and_readably(harness: Har
     # overrides dropped, no heading.
     assert quote == "> \\# Big news ring [31mred evil ok", quote
     assert not any(unicodedata.category(c) == "Cc" for c in msg["content"].replace("\n", ""))
+    # The quote is what will be said (numbers as words), so "1." is "one." there; a numbered
+    # list is still never started.
     _, msg = await _run_tts(h, {"text": "1. first -# small"})
     quote = next(line for line in msg["content"].splitlines() if line.startswith("> "))
-    assert quote == "> 1\\. first -# small", quote  # not a numbered list
+    assert quote == "> one. first -# small", quote
+    assert quote_text("1. first -# small", 100) == "1\\. first -# small"

@@ -128,3 +128,20 @@ async def test_start_loads_and_warms_or_waits_when_lazy(model_dir):
     finally:
         lazy.close()
         eager.close()
+
+
+def test_limit_applies_to_what_is_said(model_dir):
+    # 40 characters as typed, far more once the numbers are words: refused, saying why.
+    eng = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", max_text_chars=60))
+    typed = "Call 555-0123 or 555-0199 at 21:45."
+    assert len(typed) <= 60
+    with pytest.raises(TextTooLong) as err:
+        eng.validate(typed)
+    assert "Read aloud" in str(err.value) and "60" in str(err.value)
+
+
+def test_normalisation_can_be_switched_off(model_dir):
+    eng = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", normalize_text=False))
+    assert eng.validate("It weighs 5 kg.").text == "It weighs 5 kg."
+    assert LocalEngine(EngineConfig(model_dir=model_dir, device="cpu")).validate(
+        "It weighs 5 kg.").text == "It weighs five kilograms."

@@ -14,8 +14,10 @@ from tts_engine import LocalEngine
 
 from .conftest import WAIT_S, VoiceHarness
 
-#: Ten sentences: several engine chunks, so synthesis is still running when it is skipped.
-STORY = " ".join(f"Sentence number {n} goes on for a little while." for n in range(1, 11))
+#: Ten sentences: several engine chunks, so synthesis is still running when it is skipped
+#: (numbers in words: digits would be read, and queued, as words).
+STORY = " ".join(f"Sentence number {n} goes on for a little while." for n in (
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"))
 MARK = "Done."
 
 

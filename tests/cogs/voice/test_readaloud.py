@@ -20,7 +20,8 @@ from .conftest import WAIT_S, VoiceHarness
 
 MakeHarness = Callable[..., Awaitable[VoiceHarness]]
 MANAGE_NICKNAMES = payloads.MEMBER_PERMISSIONS | 1 << 27
-LONG = " ".join(f"Sentence number {n} goes on for a little while." for n in range(1, 7))
+LONG = " ".join(f"Sentence number {n} goes on for a little while."
+                 for n in ("one", "two", "three", "four", "five", "six"))
 
 
 async def _reading(h: VoiceHarness, announce: bool = False) -> None:
