@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     codes = ", ".join(f"{k}={v}" for k, v in LANGUAGES.items())
     p.add_argument("--lang", help=f"language code: {codes}")
+    p.add_argument("--any-voice", action="store_true",
+                   help="let the voice speak a language that is not its own (with its accent)")
     p.add_argument("--speed", type=float, default=1.0, help="0.5 to 2.0 (default 1.0)")
     p.add_argument("-o", "--output", type=Path, default=Path("out.wav"), help="output file")
     p.add_argument("--format", choices=sorted(FORMATS), help="default: from the output's suffix")
@@ -48,7 +50,7 @@ def _config(args: argparse.Namespace) -> EngineConfig:
     extra = {"repo_id": args.repo_id} if args.repo_id else {}
     return EngineConfig(
         model_dir=args.model_dir, device=args.device, threads=max(0, args.threads),
-        fast=not args.stock, **extra,
+        fast=not args.stock, cross_language_voices=args.any_voice, **extra,
     )
 
 

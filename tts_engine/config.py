@@ -22,6 +22,9 @@ class EngineConfig(BaseModel):
     max_text_chars: int = Field(default=5000, ge=1)
     # Numbers, dates, times, money, units and links read as words (tts_engine.text.normalize).
     normalize_text: bool = True
+    # A voice chosen with a language that is not its own: refused (False), or spoken with the
+    # voice's accent (True; the command line's --any-voice).
+    cross_language_voices: bool = False
     default_voice: str = "af_heart"
     default_lang: str = "a"
     # Fast CPU inference (folded weight norm, per-module precision); `false` is stock Kokoro.

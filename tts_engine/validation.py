@@ -90,8 +90,9 @@ def build_request(
 ) -> SpeechRequest:
     """Validate every field; the language defaults to the (first) voice's prefix letter.
 
-    A language chosen together with a voice must be the voice's own (every part of a blend);
-    a blend of several languages is allowed when the language is left to the lead voice.
+    A language chosen together with a voice must be the voice's own (every part of a blend)
+    unless `cross_language_voices` is set; a blend of several languages is allowed when the
+    language is left to the lead voice.
     """
     if not text or not text.strip():
         raise TextEmpty()
@@ -105,7 +106,7 @@ def build_request(
     library.check(blend)
     if code is None:
         code = blend.lead[0] if blend.lead[0] in LANGUAGES else config.default_lang
-    elif voice is not None:
+    elif voice is not None and not config.cross_language_voices:
         check_voice_language(blend, code)
     check_language(code)
     text = spoken_text(config, without_controls(text).strip(), code)

@@ -106,6 +106,15 @@ def test_voice_language_mismatch_is_refused_for_every_part_of_a_blend(fresh):
     assert fresh.validate("Hello", voice="bf_emma", lang="en-gb").lang == "b"
 
 
+def test_a_voice_may_speak_another_language_when_the_config_allows(model_dir):
+    accents = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", load="lazy",
+                                       cross_language_voices=True))
+    try:
+        assert accents.validate("Bonjour", voice="af_heart", lang="f").lang == "f"
+    finally:
+        accents.close()
+
+
 def test_voice_listing_and_suggestions(fresh):
     names = [v.name for v in fresh.voices()]
     assert "af_heart" in names and "zf_xiaobei" in names
