@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot import dictionary
 from tests.api.conftest import ALICE, BOB, Api
 from tts_engine import LocalEngine
@@ -75,3 +77,28 @@ async def test_a_full_dictionary_refuses_more(api: Api) -> None:
     async with api.session.put(api.url(f"{DICT}/w1"), json={"replacement": "yes"},
                                headers=ALICE) as r:
         assert r.status == 200  # replacing an entry is always possible
+
+
+async def test_concurrent_writes_of_one_word_all_succeed(api: Api) -> None:
+    async def put(n: int) -> int:
+        async with api.session.put(api.url(f"{DICT}/racy"), json={"replacement": f"take {n}"},
+                                   headers=ALICE) as r:
+            return r.status
+
+    statuses = await asyncio.gather(*(put(n) for n in range(8)))
+    assert sorted(statuses) == [200] * 7 + [201], statuses
+    async with api.session.get(api.url(DICT), headers=ALICE) as r:
+        entries = (await r.json())["entries"]
+    assert [e["word"] for e in entries] == ["racy"]
+
+
+async def test_a_non_ascii_word_is_removed_in_another_case(api: Api) -> None:
+    for word in ("Ärger", "ΣΟΦΊΑ", "straße"):
+        async with api.session.put(api.url(f"{DICT}/{word}"), json={"replacement": "x"},
+                                   headers=ALICE) as r:
+            assert r.status == 201
+    for other_case in ("äRGER", "σοφία", "STRASSE"):
+        async with api.session.delete(api.url(f"{DICT}/{other_case}"), headers=ALICE) as r:
+            assert r.status == 204, (other_case, await r.text())
+    async with api.session.get(api.url(DICT), headers=ALICE) as r:
+        assert (await r.json())["entries"] == []
