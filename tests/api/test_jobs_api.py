@@ -132,3 +132,10 @@ async def test_audio_route_serves_only_stored_clips(api: Api) -> None:
         async with api.session.get(api.url(path)) as r:
             assert r.status == 404, path
             assert "no such audio" in (await r.json())["detail"]
+
+
+async def test_text_of_escape_codes_alone_is_refused(api: Api) -> None:
+    async with api.session.post(api.url(GENERATE), json={"text": "\x01\x02\x03\x1b[31m\x7f"},
+                                headers=ALICE) as r:
+        assert r.status == 422, await r.text()
+        assert "nothing to read aloud" in (await r.json())["detail"]
