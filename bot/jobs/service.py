@@ -77,9 +77,9 @@ class JobService:
         store = self.store.for_backend(LocalAudioStore.backend)
         if not isinstance(store, LocalAudioStore):
             return
+        # Any backend: rows written before the backend was recorded have none.
         owned = {str(key) for key in await TTSProject.filter(
-            storage_backend=LocalAudioStore.backend, storage_key__isnull=False,
-        ).values_list("storage_key", flat=True)}
+            storage_key__isnull=False).values_list("storage_key", flat=True)}
         removed = await store.sweep(owned, ORPHAN_AUDIO_AGE_S)
         if removed:
             log.info("removed %d audio files that no project owns", removed)
