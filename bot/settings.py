@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -108,6 +108,12 @@ class WyomingSettings(BaseModel):
     uri: str = "tcp://127.0.0.1:10200"
     # Whose pronunciation dictionary Wyoming applies (a user id, as in `api.keys`); none if unset.
     dictionary_user: str | None = None
+    # Wyoming has no authentication: beyond loopback it needs a list of the client addresses
+    # or networks that may connect ("192.168.1.20", "192.168.1.0/24"), or an explicit yes.
+    allowed_clients: list[IPvAnyNetwork] = Field(default_factory=list)
+    allow_unauthenticated: bool = False
+    # The most text one streamed synthesis (synthesize-start .. stop) may send, in characters.
+    max_stream_chars: int = Field(default=100_000, ge=1)
 
 
 class Settings(BaseSettings):
