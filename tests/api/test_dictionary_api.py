@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from urllib.parse import quote
 
 from bot import dictionary
 from tests.api.conftest import ALICE, BOB, Api
@@ -102,3 +104,16 @@ async def test_a_non_ascii_word_is_removed_in_another_case(api: Api) -> None:
             assert r.status == 204, (other_case, await r.text())
     async with api.session.get(api.url(DICT), headers=ALICE) as r:
         assert (await r.json())["entries"] == []
+
+
+async def test_the_documented_word_pattern_is_what_the_api_accepts(api: Api) -> None:
+    async with api.session.get(api.url("/api/v1/openapi.json")) as r:
+        doc = await r.json()
+    [param] = doc["paths"][f"{DICT}/{{word}}"]["put"]["parameters"]
+    pattern = re.compile(param["schema"]["pattern"])
+    cases = ["gg", " spaced out ", "AC", "x" * 50, "x" * 51, "a[b", "a(b)", "  ", "a\x00b"]
+    for word in cases:
+        async with api.session.put(api.url(f"{DICT}/{quote(word, safe='')}"),
+                                   json={"replacement": "x"}, headers=ALICE) as r:
+            accepted = r.status in (200, 201)
+            assert accepted == bool(pattern.search(word)), (word, r.status, await r.text())

@@ -139,3 +139,14 @@ async def test_text_of_escape_codes_alone_is_refused(api: Api) -> None:
                                 headers=ALICE) as r:
         assert r.status == 422, await r.text()
         assert "nothing to read aloud" in (await r.json())["detail"]
+
+
+async def test_a_whole_number_user_id_may_be_written_with_a_fraction_of_zero(
+        make_api: MakeApi) -> None:
+    api = await make_api(keys={}, workers=0)
+    created = await generate(api, {}, user_id=36528.0)  # an integer to JSON Schema
+    assert created["user_id"] == "36528"
+    for bad in (36528.5, True, -1, ""):
+        async with api.session.post(api.url(GENERATE), json={"text": "Hi.", "user_id": bad}) as r:
+            detail = (await r.json())["detail"]
+            assert r.status == 422 and "text" in detail and "whole number" in detail, detail
