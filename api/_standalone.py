@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from api.errors import StartupFailed
-from api.server import ApiServer, check_bind, listen_socket, start_api, start_wyoming
+from api.server import (
+    ApiServer,
+    check_bind,
+    check_wyoming_bind,
+    listen_socket,
+    start_api,
+    start_wyoming,
+)
 from api.wyoming_tts import WyomingServer
 from bot.settings import Settings
 from storage import db
@@ -99,6 +106,7 @@ def main(settings: Settings) -> int:
     try:
         check_database_url(settings.database.url)
         check_bind(settings.api)
+        check_wyoming_bind(settings.wyoming)
         asyncio.run(_serve(settings))
     except StartupFailed as err:
         return _fail(str(err), EXIT_FAILED)

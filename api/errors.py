@@ -79,6 +79,21 @@ class UnsafeBind(ApiError):
         )
 
 
+class UnsafeWyomingBind(ApiError):
+    """Start-up refusal: Wyoming has no authentication, so beyond loopback it needs consent."""
+
+    status = 500
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri
+        super().__init__(
+            f"Refusing to serve Wyoming on {uri!r}: it has no authentication, so anyone on the "
+            "network could use it. List the machines that may connect in [wyoming] "
+            "allowed_clients, set [wyoming] allow_unauthenticated = true, or use a loopback "
+            "address."
+        )
+
+
 class StartupFailed(ApiError):
     """`python -m bot api` can't start: a taken port, an unreachable or unsupported database."""
 

@@ -11,7 +11,7 @@ from pydantic.json_schema import models_json_schema
 
 from api import schemas
 from api._encode import CONTENT_TYPES, FILE_TYPES
-from api._routes_dictionary import EntryBody
+from api._routes_dictionary import WORD_PATTERN, EntryBody
 
 _REF = "#/components/schemas/{model}"
 _REQUESTS = (schemas.GenerateRequest, schemas.SpeechRequest)
@@ -93,7 +93,8 @@ def _binary(types: Iterable[str]) -> dict[str, Any]:
 
 def _dictionary_paths(secured: bool) -> dict[str, Any]:
     """The caller's pronunciation dictionary (`api._routes_dictionary`)."""
-    word = [{"name": "word", "in": "path", "required": True, "schema": {"type": "string"}}]
+    word = [{"name": "word", "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": WORD_PATTERN}}]
     entry = {"description": "The entry.",
              "content": {"application/json": {"schema": {"type": "object"}}}}
     body = {"required": True, "content": {"application/json": {
@@ -107,7 +108,8 @@ def _dictionary_paths(secured: bool) -> dict[str, Any]:
                        {"200": entry, "201": entry, **_errors(400, 403, 409, 422)}, secured,
                        parameters=word, requestBody=body),
             "delete": _op("Remove an entry", {"204": {"description": "Removed."},
-                                              **_errors(403, 404)}, secured, parameters=word),
+                                              **_errors(403, 404, 422)}, secured,
+                          parameters=word),
         },
     }
 

@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError
 
 from tts_engine import LANGUAGES
 from tts_engine.errors import LanguageNotSupported
@@ -35,7 +47,30 @@ UserId = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=SOME_TEXT),
 ]
 # Discord ids are 64-bit numbers; larger ones would not fit the user_id column.
-NumericUserId = Annotated[int, Field(ge=0, le=2**64 - 1)]
+MAX_NUMERIC_USER_ID = 2**64 - 1
+
+
+def _whole(value: object) -> object:
+    # JSON Schema counts 36528.0 as an integer; so does this API.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+NumericUserId = Annotated[int, Field(ge=0, le=MAX_NUMERIC_USER_ID), BeforeValidator(_whole)]
+
+
+def _either_form(value: object, handler: ValidatorFunctionWrapHandler) -> object:
+    # One sentence naming both forms, not the first failed branch of the union.
+    try:
+        return handler(value)
+    except ValidationError:
+        raise PydanticCustomError(
+            "user_id", "must be text of 1 to 64 characters, or a whole number from 0 to "
+            "{limit}", {"limit": MAX_NUMERIC_USER_ID}) from None
+
+
+AnyUserId = Annotated[UserId | NumericUserId, WrapValidator(_either_form)]
 LangCode = Annotated[
     str,
     AfterValidator(_known_lang),
@@ -61,7 +96,7 @@ class GenerateRequest(_Body):
     lang_code: LangCode | None = Field(
         default=None, description="Kokoro language letter; from the voice when omitted."
     )
-    user_id: UserId | NumericUserId | None = Field(
+    user_id: AnyUserId | None = Field(
         default=None, description="Required without API keys; must match the key's user."
     )
 

@@ -6,15 +6,16 @@ import logging
 import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from api._context import ApiContext
 from api._net import is_loopback
 from api.app import create_app
-from api.errors import StartupFailed, UnsafeBind
+from api.errors import StartupFailed, UnsafeBind, UnsafeWyomingBind
 from api.wyoming_tts import WyomingServer
-from bot.settings import ApiSettings
+from bot.settings import ApiSettings, WyomingSettings
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -26,6 +27,17 @@ def check_bind(api: ApiSettings) -> None:
     """Refuse (UnsafeBind) to serve a keyless API beyond loopback."""
     if not api.keys and not is_loopback(api.host):
         raise UnsafeBind(api.host)
+
+
+def check_wyoming_bind(wyoming: WyomingSettings) -> None:
+    """Refuse (UnsafeWyomingBind) Wyoming beyond loopback with neither an allow-list of
+    clients nor an explicit `allow_unauthenticated`: the protocol has no authentication."""
+    parsed = urlsplit(wyoming.uri)
+    if not wyoming.enabled or parsed.scheme != "tcp" or not parsed.hostname:
+        return
+    if not (is_loopback(parsed.hostname) or wyoming.allowed_clients
+            or wyoming.allow_unauthenticated):
+        raise UnsafeWyomingBind(wyoming.uri)
 
 
 @dataclass
@@ -84,9 +96,11 @@ async def start_api(runtime: Runtime, sock: socket.socket | None = None) -> ApiS
 async def start_wyoming(runtime: Runtime, sock: socket.socket | None = None) -> WyomingServer:
     """Serve the Wyoming TTS server of a started runtime on settings.wyoming.uri (or `sock`)."""
     wyoming = runtime.settings.wyoming
+    check_wyoming_bind(wyoming)
     server = WyomingServer(
         wyoming.uri, runtime.engine, runtime.settings.engine.default_voice,
-        dictionary_user=wyoming.dictionary_user,
+        dictionary_user=wyoming.dictionary_user, max_stream_chars=wyoming.max_stream_chars,
+        allowed_clients=wyoming.allowed_clients,
         announce=wyoming.zeroconf_name if wyoming.zeroconf else None,
     )
     await server.start(sock)

@@ -63,6 +63,10 @@ class TTSBot(commands.Bot):
     ) -> None:
         options.setdefault("intents", bot_intents(resources.settings.discord.message_content))
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        # No message cache: discord.py would update a cached message in place when an edit or
+        # an embed arrives, so a message waiting to be read aloud could change under the
+        # reader (its mentions read as "someone"). Nothing here reads old messages back.
+        options.setdefault("max_messages", None)
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
         self.settings = resources.settings
         self.engine = resources.engine

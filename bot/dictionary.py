@@ -10,12 +10,17 @@ a worker thread so the event loop keeps serving everyone else.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
 
 from storage import cache
 from storage.models import DictionaryEntry, DictionaryScope
 from tts_engine.errors import InvalidRequest, TextTooLong, TTSError
 from tts_engine.text.dictionary import Dictionary, Entry, apply_layers, check_entry, layered
+
+log = logging.getLogger(__name__)
 
 MAX_USER_ENTRIES = 100
 MAX_GUILD_ENTRIES = 250
@@ -153,6 +158,15 @@ async def put(owner: Owner, word: str, replacement: str, case_sensitive: bool = 
     reason = check_entry(word, replacement)
     if reason is not None:
         raise BadEntry(reason)
+    try:
+        return await _put(owner, word, replacement, case_sensitive)
+    except IntegrityError:
+        # A concurrent write of the same word created its row first: replace that one.
+        log.debug("dictionary entry %r of %s written concurrently; updating", word, owner.id)
+        return await _put(owner, word, replacement, case_sensitive)
+
+
+async def _put(owner: Owner, word: str, replacement: str, case_sensitive: bool) -> bool:
     row = await _find(owner, word)
     if row is None:
         if await DictionaryEntry.filter(scope=owner.scope, owner_id=owner.id).count() \
@@ -182,8 +196,11 @@ async def _find(owner: Owner, word: str) -> DictionaryEntry | None:
     exact = await DictionaryEntry.get_or_none(scope=owner.scope, owner_id=owner.id, word=word)
     if exact is not None:
         return exact
-    rows = await DictionaryEntry.filter(scope=owner.scope, owner_id=owner.id,
-                                        word__iexact=word)
+    # Case-folded here, not in SQL: SQLite's case-insensitive matching is ASCII-only, and an
+    # owner has at most a few hundred entries.
+    folded = word.casefold()
+    rows = [r for r in await DictionaryEntry.filter(scope=owner.scope, owner_id=owner.id)
+            if r.word.casefold() == folded]
     return rows[0] if len(rows) == 1 else None
 
 

@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -125,6 +125,12 @@ class WyomingSettings(BaseModel):
     zeroconf: bool = False
     # The name Home Assistant shows for the discovered server.
     zeroconf_name: str = Field(default="kokoro", min_length=1, max_length=63)
+    # Wyoming has no authentication: beyond loopback it needs a list of the client addresses
+    # or networks that may connect ("192.168.1.20", "192.168.1.0/24"), or an explicit yes.
+    allowed_clients: list[IPvAnyNetwork] = Field(default_factory=list)
+    allow_unauthenticated: bool = False
+    # The most text one streamed synthesis (synthesize-start .. stop) may send, in characters.
+    max_stream_chars: int = Field(default=100_000, ge=1)
 
 
 class Settings(BaseSettings):

@@ -6,7 +6,6 @@ The entries live in `bot.dictionary`; every way the bot speaks applies them (rea
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -21,6 +20,8 @@ if TYPE_CHECKING:
     from bot.client import TTSBot
 
 Scope = Literal["me", "server"]
+#: Discord's limit on a message, less room for the listing's heading.
+_LISTING_ROOM = 2000 - 100
 
 
 def _owner(interaction: discord.Interaction, scope: Scope, *, changing: bool) -> Owner:
@@ -31,6 +32,21 @@ def _owner(interaction: discord.Interaction, scope: Scope, *, changing: bool) ->
     if changing and not interaction.permissions.manage_guild:
         raise ManageServerNeeded()
     return Owner.guild(interaction.guild_id)
+
+
+def _pages(lines: list[str]) -> list[list[str]]:
+    """Lines in pages of at most PAGE_SIZE that fit one Discord message with their heading:
+    long words and replacements make fewer lines a page (Discord refuses the whole message)."""
+    pages: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        if pages[-1] and (len(pages[-1]) == dictionary.PAGE_SIZE
+                          or size + len(line) + 1 > _LISTING_ROOM):
+            pages.append([])
+            size = 0
+        pages[-1].append(line)
+        size += len(line) + 1
+    return pages
 
 
 async def _send(interaction: discord.Interaction, text: str) -> None:
@@ -78,12 +94,11 @@ class DictionaryCog(commands.GroupCog, name="dictionary",
             await _send(interaction, f"{owner.label} dictionary is empty. Add words with "
                                      "/dictionary add.")
             return
-        pages = math.ceil(len(entries) / dictionary.PAGE_SIZE)
-        page = min(page, pages)
-        shown = entries[(page - 1) * dictionary.PAGE_SIZE: page * dictionary.PAGE_SIZE]
-        lines = "\n".join(dictionary.describe(e) for e in shown)
+        pages = _pages([dictionary.describe(e) for e in entries])
+        page = min(page, len(pages))
+        lines = "\n".join(pages[page - 1])
         await _send(interaction, f"{owner.label} dictionary ({len(entries)} entries), page "
-                                 f"{page} of {pages}:\n{lines}")
+                                 f"{page} of {len(pages)}:\n{lines}")
 
 
 async def setup(bot: TTSBot) -> None:

@@ -6,6 +6,7 @@ No model is needed: only the config's limits and the voice catalogue.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 from tts_engine.config import EngineConfig
@@ -66,9 +67,23 @@ def has_speakable(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+# Terminal escape sequences (ECMA-48), removed whole: dropping only the ESC would leave "[31m"
+# to be read aloud. Control strings (OSC, DCS...) end at BEL or ST, else at the end of the text;
+# control sequences (CSI, ESC [ or the one-byte \x9b) at their final byte; the rest are ESC,
+# intermediate bytes, and one final character.
+_ESCAPES = re.compile(
+    r"(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]).*?(?:\x07|\x1b\\|\x9c|\Z)"
+    r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|\x1b[ -/]*[0-~]?",
+    re.DOTALL,
+)
+
+
 def without_controls(text: str) -> str:
-    """`text` without control characters (NUL, BEL, ESC...), whitespace kept: they are never
-    spoken, and some stores (PostgreSQL's text) cannot even hold a NUL."""
+    """`text` without escape sequences and control characters (NUL, BEL, ESC...), whitespace
+    kept: they are never spoken, and some stores (PostgreSQL's text) cannot even hold a NUL."""
+    if any(unicodedata.category(ch) == "Cc" for ch in text if not ch.isspace()):
+        text = _ESCAPES.sub("", text)
     return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
 
 
@@ -98,6 +113,7 @@ def build_request(
         raise TextEmpty()
     if len(text) > config.max_text_chars:
         raise TextTooLong(len(text), config.max_text_chars)
+    text = without_controls(text).strip()
     if not has_speakable(text):
         raise NothingToSay()
     speed = _check_speed(speed)
@@ -109,7 +125,7 @@ def build_request(
     elif voice is not None and not config.cross_language_voices:
         check_voice_language(blend, code)
     check_language(code)
-    text = spoken_text(config, without_controls(text).strip(), code)
+    text = spoken_text(config, text, code)
     return SpeechRequest(text=text, voice=blend.spec, lang=code, speed=speed)
 
 

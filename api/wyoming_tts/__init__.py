@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import socket
+from collections.abc import Sequence
 from functools import partial
+from typing import Any
 from urllib.parse import urlparse
 
+from wyoming.error import Error
+from wyoming.event import async_write_event
+
 from api._net import is_loopback
-from api.wyoming_tts._handler import KokoroEventHandler
+from api.wyoming_tts._handler import DEFAULT_MAX_STREAM_CHARS, KokoroEventHandler
 from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
-from api.wyoming_tts._protocol import HEADER_LIMIT
+from api.wyoming_tts._protocol import HEADER_LIMIT, ClientNotAllowed
 from api.wyoming_tts._zeroconf import ZeroconfAnnouncer, announcer_for
 from tts_engine import Engine
 
 __all__ = ["LANGUAGE_TAGS", "WyomingServer", "build_info", "lang_for_tag"]
 
 log = logging.getLogger(__name__)
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: How long a refused client has to read why before the connection is closed anyway.
+_TURN_AWAY_S = 5.0
 
 
 class WyomingServer:
@@ -28,12 +37,17 @@ class WyomingServer:
 
     def __init__(self, uri: str, engine: Engine, default_voice: str, *,
                  dictionary_user: str | None = None, max_chars: int | None = None,
+                 max_stream_chars: int = DEFAULT_MAX_STREAM_CHARS,
+                 allowed_clients: Sequence[IPNetwork] = (),
                  announce: str | None = None) -> None:
         self.uri = uri
         self.announce = announce
         self._announcer: ZeroconfAnnouncer | None = None
         self._factory = partial(KokoroEventHandler, engine, default_voice,
-                                dictionary_user=dictionary_user, max_chars=max_chars)
+                                dictionary_user=dictionary_user, max_chars=max_chars,
+                                max_stream_chars=max_stream_chars)
+        #: Who may connect over TCP (empty: anyone who can reach the port).
+        self.allowed_clients = list(allowed_clients)
         self._server: asyncio.Server | None = None
         self._handlers: dict[asyncio.Task[None], KokoroEventHandler] = {}
 
@@ -48,9 +62,6 @@ class WyomingServer:
             self._server = await asyncio.start_server(
                 self._accept, parsed.hostname, parsed.port, limit=HEADER_LIMIT
             )
-            if not is_loopback(parsed.hostname):
-                log.warning("Wyoming has no authentication: anyone who can reach %s can use "
-                            "this speech server", self.uri)
         elif parsed.scheme == "unix":
             self._server = await asyncio.start_unix_server(
                 self._accept, parsed.path, limit=HEADER_LIMIT
@@ -58,6 +69,11 @@ class WyomingServer:
         else:
             raise ValueError(f"Wyoming URI {self.uri!r}: use tcp://host:port or unix:///path")
         log.info("Wyoming TTS server listening on %s", self.address)
+        host = parsed.hostname if parsed.scheme == "tcp" else None
+        if host is not None and not is_loopback(host) and not self.allowed_clients:
+            # Only with wyoming.allow_unauthenticated (start-up refuses it otherwise).
+            log.warning("Wyoming has no authentication: anyone who can reach %s can use this "
+                        "speech server", self.address)
         if self.announce is not None:
             self._announcer = announcer_for(self.announce, self.address)
             if self._announcer is not None:
@@ -75,11 +91,27 @@ class WyomingServer:
         return f"unix://{bound}"
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        refused = self._refusal(writer.get_extra_info("peername"))
+        if refused is not None:
+            log.warning("wyoming: refused %s (not in wyoming.allowed_clients)", refused)
+            await _turn_away(reader, writer, ClientNotAllowed(refused))
+            return
         # The connection runs in a task of our own, so stop() can end it however it is doing.
         handler = self._factory(reader, writer)
         task = asyncio.create_task(self._serve(handler), name="wyoming-connection")
         self._handlers[task] = handler
         task.add_done_callback(lambda done: self._handlers.pop(done, None))
+
+    def _refusal(self, peer: Any) -> str | None:
+        """The client's address when the allow-list leaves it out, else None."""
+        if not self.allowed_clients or not isinstance(peer, tuple):
+            return None  # no list, or a unix socket (the file's permissions decide)
+        address = ipaddress.ip_address(peer[0].split("%", 1)[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if any(address in network for network in self.allowed_clients):
+            return None
+        return str(address)
 
     @staticmethod
     async def _serve(handler: KokoroEventHandler) -> None:
@@ -110,3 +142,19 @@ class WyomingServer:
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
+
+
+async def _turn_away(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     err: ClientNotAllowed) -> None:
+    """Say why in a Wyoming error, then close once the client has (bounded): closing with its
+    request unread would reset the connection and lose the error."""
+    try:
+        await async_write_event(Error(text=str(err), code=type(err).__name__).event(), writer)
+        writer.write_eof()
+        async with asyncio.timeout(_TURN_AWAY_S):
+            while await reader.read(HEADER_LIMIT):
+                pass
+    except (ConnectionError, TimeoutError):
+        pass
+    finally:
+        writer.close()

@@ -26,7 +26,7 @@ from wyoming.tts import (
 from api._encode import pcm16
 from api._voices import resolve_voice
 from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
-from api.wyoming_tts._protocol import read_event
+from api.wyoming_tts._protocol import StreamTooLong, read_event
 from bot.metrics import FIRST_AUDIO
 from bot.request import build_request
 from tts_engine import Engine, SpeechRequest
@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 #: The longest piece of streamed text spoken at once when no sentence ends sooner.
 STREAM_SENTENCE_CHARS = 1000
+
+#: `wyoming.max_stream_chars` unless configured: about two hours of speech.
+DEFAULT_MAX_STREAM_CHARS = 100_000
 
 #: Audio events carry at most this many samples (0.25 s), so players can start early.
 MAX_CHUNK_SAMPLES = SAMPLE_RATE // 4
@@ -52,6 +55,8 @@ class _Stream:
     splitter: SentenceStream
     #: Set at the first error: the rest of the stream is not spoken (one `error` is enough).
     failed: bool = False
+    #: Characters of text received so far (capped at `wyoming.max_stream_chars`).
+    received: int = 0
 
 
 class KokoroEventHandler(AsyncEventHandler):
@@ -63,7 +68,8 @@ class KokoroEventHandler(AsyncEventHandler):
 
     def __init__(
         self, engine: Engine, default_voice: str, *args: Any,
-        dictionary_user: str | None = None, max_chars: int | None = None, **kwargs: Any,
+        dictionary_user: str | None = None, max_chars: int | None = None,
+        max_stream_chars: int = DEFAULT_MAX_STREAM_CHARS, **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.engine = engine
@@ -73,6 +79,8 @@ class KokoroEventHandler(AsyncEventHandler):
         # A streamed piece never exceeds what the engine accepts in one request.
         limit = min(max_chars or STREAM_SENTENCE_CHARS, engine.config.max_text_chars)
         self.max_chars = max(2, limit)
+        #: A stream's total text: without a cap one client could keep it speaking for days.
+        self.max_stream_chars = max_stream_chars
         self._stream: _Stream | None = None
 
     async def run(self) -> None:
@@ -124,10 +132,21 @@ class KokoroEventHandler(AsyncEventHandler):
         elif SynthesizeChunk.is_type(event.type):
             stream = self._stream
             if stream is not None:
-                for sentence in stream.splitter.add(SynthesizeChunk.from_event(event).text):
-                    await self._speak_streamed(stream, sentence)
+                await self._stream_chunk(stream, SynthesizeChunk.from_event(event).text)
         elif SynthesizeStop.is_type(event.type):
             await self._stop_stream()
+
+    async def _stream_chunk(self, stream: _Stream, text: str) -> None:
+        """Speak the sentences a piece of streamed text completes, up to the stream's cap."""
+        if stream.failed:
+            return
+        room = self.max_stream_chars - stream.received
+        stream.received += len(text)
+        for sentence in stream.splitter.add(text[:max(0, room)]):
+            await self._speak_streamed(stream, sentence)
+        if len(text) > room and not stream.failed:
+            stream.failed = True
+            await self._error(StreamTooLong(self.max_stream_chars))
 
     async def _speak_streamed(self, stream: _Stream, text: str) -> None:
         """Speak one piece of a stream; its error goes out now, before synthesize-stopped."""

@@ -41,6 +41,27 @@ class MalformedEvent(InvalidRequest):
         super().__init__("That is not a Wyoming event; the connection is closed.")
 
 
+class StreamTooLong(InvalidRequest):
+    """A streamed synthesis that sent more text than `wyoming.max_stream_chars`."""
+
+    status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"This stream sent more than {limit:,} characters of text; the rest is not spoken. "
+            "Start a new synthesis for more."
+        )
+
+
+class ClientNotAllowed(InvalidRequest):
+    """A client whose address is not in `wyoming.allowed_clients`."""
+
+    status = 403
+
+    def __init__(self, address: str) -> None:
+        super().__init__(f"{address} may not use this speech server; the connection is closed.")
+
+
 def _length(header: dict[str, Any], key: str) -> int:
     value = header.get(key)
     if value is None:

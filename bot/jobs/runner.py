@@ -193,9 +193,11 @@ class JobRunner:
         if isinstance(exc, StorageError):
             transient = exc.transient
             err: TTSError = UploadFailed(project.attempts, exc.problem)
+            last = project.attempts >= self.settings.max_attempts
             log.error("job %s: storing the audio failed (attempt %d of %d, %s): %s",
                       project.id, project.attempts, self.settings.max_attempts,
-                      "will retry" if transient else "not retryable", exc)
+                      "not retryable" if not transient else "giving up" if last else
+                      "will retry", exc)
         elif isinstance(exc, TTSError):
             # Loading, or synthesis servers down or busy: the same request can succeed later.
             transient = exc.transient

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,7 +22,7 @@ from bot.jobs.errors import (
 from bot.request import build_request
 from bot.settings import JobSettings
 from storage import db
-from storage.audio import AudioStore
+from storage.audio import AudioStore, LocalAudioStore
 from storage.errors import StorageError
 from storage.models import ProjectStatus, TTSProject, request_key
 from tts_engine import Engine
@@ -40,6 +39,8 @@ log = logging.getLogger(__name__)
 # Names the advisory lock that makes "check the caps, then insert" atomic on PostgreSQL.
 _SUBMIT_LOCK_KEY = 0x7A5_0002
 _CANCEL_RACE_TRIES = 5
+#: A clip younger than this may belong to a job recording it right now (in any process).
+ORPHAN_AUDIO_AGE_S = 600.0
 
 
 class JobService:
@@ -65,9 +66,23 @@ class JobService:
         """Bridge progress across processes (PostgreSQL) and start this process's workers."""
         if db.is_postgres(self.database_url):
             await self.hub.start_postgres(self.database_url)
+        await self._sweep_audio()
         if self.settings.workers > 0:
             await self.pool.start(self._engine_ready)
         self._started = True
+
+    async def _sweep_audio(self) -> None:
+        """Remove local clips that no project owns (left by a delete racing a finishing job,
+        or a crash between storing a clip and recording it): they must not stay public."""
+        store = self.store.for_backend(LocalAudioStore.backend)
+        if not isinstance(store, LocalAudioStore):
+            return
+        # Any backend: rows written before the backend was recorded have none.
+        owned = {str(key) for key in await TTSProject.filter(
+            storage_key__isnull=False).values_list("storage_key", flat=True)}
+        removed = await store.sweep(owned, ORPHAN_AUDIO_AGE_S)
+        if removed:
+            log.info("removed %d audio files that no project owns", removed)
 
     async def stop(self) -> None:
         """Graceful: running jobs get `jobs.shutdown_grace_s` to finish, the rest re-queue."""
@@ -198,8 +213,11 @@ class JobService:
         if project is None:
             raise ProjectNotFound(project_id)
         if ProjectStatus(project.status).active:
-            with contextlib.suppress(AlreadyFinished):
+            try:
                 project = await self.cancel(project.id)
+            except AlreadyFinished:
+                # It finished meanwhile: the row now names a clip this copy doesn't know of.
+                project = await self.get(project.id) or project
         await project.delete()
         key = project.storage_key
         # Each project owns its clip (reuse copies it); rows from older versions may still

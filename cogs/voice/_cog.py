@@ -78,12 +78,24 @@ class VoiceCog(commands.Cog):
             raise BusyElsewhere(here.mention)
         return player
 
+    def _check_not_listened_elsewhere(self, interaction: discord.Interaction,
+                                      wanted: discord.abc.Connectable) -> None:
+        """/join must not pull the bot away from people listening in another channel (as /say
+        refuses to); an empty channel may be left, and a manager may move it anyway."""
+        player = self.manager.player(interaction.guild_id) if interaction.guild_id else None
+        if player is None or interaction.permissions.manage_guild:
+            return
+        here = player.voice_client.channel
+        if here.id != getattr(wanted, "id", None) and any(not m.bot for m in here.members):
+            raise BusyElsewhere(here.mention)
+
     @app_commands.command(name="join", description="Join your voice channel")
     @app_commands.guild_only()
     async def join(self, interaction: discord.Interaction) -> None:
         member = _member(interaction)
         if member is None or member.voice is None or member.voice.channel is None:
             raise NotInVoice()
+        self._check_not_listened_elsewhere(interaction, member.voice.channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         player = await self.manager.join(member.voice.channel)
         await _reply(interaction, f"Joined {player.voice_client.channel.mention}.")

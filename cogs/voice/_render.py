@@ -14,9 +14,11 @@ def name_lookup(guild: discord.Guild, message: discord.Message | None = None) ->
     """Display names for mentions, from the server's cache (and the message's own mentions)."""
     def lookup(kind: MentionKind, target: int) -> str | None:
         if kind == "user":
-            member: discord.abc.User | None = guild.get_member(target)
-            if member is None and message is not None:
-                member = next((u for u in message.mentions if u.id == target), None)
+            # The message's own mentions first: Discord sends every mentioned user with it,
+            # while the member cache holds only some members (no members intent).
+            mentioned = message.mentions if message is not None else []
+            member: discord.abc.User | None = next(
+                (u for u in mentioned if u.id == target), None) or guild.get_member(target)
             return member.display_name if member is not None else None
         if kind == "role":
             role = guild.get_role(target)

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from uuid import UUID
 
@@ -77,11 +78,28 @@ class LocalAudioStore(AudioStore):
         except FileNotFoundError as exc:
             raise AudioNotFound(f"no audio called {key!r}") from exc
 
+    async def sweep(self, owned: set[str], older_than_s: float) -> int:
+        """Remove the clips not in `owned` that are older than `older_than_s` (files being
+        written now are younger); returns how many went."""
+        return await asyncio.to_thread(_sweep, self.root, owned, older_than_s)
+
     async def delete(self, key: str) -> None:
         """Remove the file; a missing one is fine."""
         path = self.path_for(key)
         await asyncio.to_thread(path.unlink, missing_ok=True)
         log.debug("deleted %s", path)
+
+
+def _sweep(root: Path, owned: set[str], older_than_s: float) -> int:
+    if not root.is_dir():
+        return 0
+    cutoff, removed = time.time() - older_than_s, 0
+    for path in root.iterdir():
+        if _KEY.match(path.name) and path.name not in owned and \
+                path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

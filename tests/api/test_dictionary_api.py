@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+from urllib.parse import quote
+
 import pytest
 
 from bot import dictionary
@@ -133,3 +137,41 @@ async def test_the_api_reads_written_forms_after_the_dictionary(
     async with api.session.post(api.url("/v1/audio/speech"), json=body, headers=ALICE) as r:
         assert r.status == 200
     assert any("pəɹsˈɛnt" in p for p in heard), heard  # the percent is said
+
+
+async def test_concurrent_writes_of_one_word_all_succeed(api: Api) -> None:
+    async def put(n: int) -> int:
+        async with api.session.put(api.url(f"{DICT}/racy"), json={"replacement": f"take {n}"},
+                                   headers=ALICE) as r:
+            return r.status
+
+    statuses = await asyncio.gather(*(put(n) for n in range(8)))
+    assert sorted(statuses) == [200] * 7 + [201], statuses
+    async with api.session.get(api.url(DICT), headers=ALICE) as r:
+        entries = (await r.json())["entries"]
+    assert [e["word"] for e in entries] == ["racy"]
+
+
+async def test_a_non_ascii_word_is_removed_in_another_case(api: Api) -> None:
+    for word in ("Ärger", "ΣΟΦΊΑ", "straße"):
+        async with api.session.put(api.url(f"{DICT}/{word}"), json={"replacement": "x"},
+                                   headers=ALICE) as r:
+            assert r.status == 201
+    for other_case in ("äRGER", "σοφία", "STRASSE"):
+        async with api.session.delete(api.url(f"{DICT}/{other_case}"), headers=ALICE) as r:
+            assert r.status == 204, (other_case, await r.text())
+    async with api.session.get(api.url(DICT), headers=ALICE) as r:
+        assert (await r.json())["entries"] == []
+
+
+async def test_the_documented_word_pattern_is_what_the_api_accepts(api: Api) -> None:
+    async with api.session.get(api.url("/api/v1/openapi.json")) as r:
+        doc = await r.json()
+    [param] = doc["paths"][f"{DICT}/{{word}}"]["put"]["parameters"]
+    pattern = re.compile(param["schema"]["pattern"])
+    cases = ["gg", " spaced out ", "AC", "x" * 50, "x" * 51, "a[b", "a(b)", "  ", "a\x00b"]
+    for word in cases:
+        async with api.session.put(api.url(f"{DICT}/{quote(word, safe='')}"),
+                                   json={"replacement": "x"}, headers=ALICE) as r:
+            accepted = r.status in (200, 201)
+            assert accepted == bool(pattern.search(word)), (word, r.status, await r.text())

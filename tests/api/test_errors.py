@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,8 +10,9 @@ from aiohttp import web
 
 from api import check_bind, main
 from api._auth import RateLimiter
-from api.errors import UnsafeBind
-from bot.settings import ApiSettings, Settings
+from api.errors import UnsafeBind, UnsafeWyomingBind
+from api.server import check_wyoming_bind
+from bot.settings import ApiSettings, Settings, WyomingSettings
 from tests.api.conftest import ALICE, BOB, MAX_TEXT, Api, MakeApi
 
 GENERATE = "/api/v1/tts/generate"
@@ -169,6 +171,26 @@ def test_no_keys_means_loopback_only() -> None:
             check_bind(ApiSettings(host=host))
     # `python -m bot api` refuses before it opens anything.
     assert main(Settings(api=ApiSettings(host="0.0.0.0"))) == 2
+
+
+def test_wyoming_beyond_loopback_needs_an_allow_list_or_consent(capsys) -> None:
+    check_wyoming_bind(WyomingSettings(enabled=True, uri="tcp://127.0.0.1:10200"))
+    check_wyoming_bind(WyomingSettings(enabled=True, uri="unix:///run/tts.sock"))
+    check_wyoming_bind(WyomingSettings(enabled=False, uri="tcp://0.0.0.0:10200"))
+    check_wyoming_bind(WyomingSettings(enabled=True, uri="tcp://0.0.0.0:10200",
+                                       allow_unauthenticated=True))
+    check_wyoming_bind(WyomingSettings(enabled=True, uri="tcp://0.0.0.0:10200",
+                                       allowed_clients=["192.168.1.0/24"]))
+    with pytest.raises(UnsafeWyomingBind, match="allowed_clients"):
+        check_wyoming_bind(WyomingSettings(enabled=True, uri="tcp://0.0.0.0:10200"))
+    # `python -m bot api` refuses before it opens anything, in one line.
+    capsys.readouterr()
+    with socket.create_server(("0.0.0.0", 0)) as taken:  # refused before it would bind
+        port = taken.getsockname()[1]
+        wyoming = WyomingSettings(enabled=True, uri=f"tcp://0.0.0.0:{port}")
+        assert main(Settings(wyoming=wyoming)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Refusing to serve Wyoming") and err.count("\n") == 1, err
 
 
 DEEP = b'{"text": "hi", "x": ' + b"[" * 10_000 + b"]" * 10_000 + b"}"

@@ -152,3 +152,21 @@ async def test_events_follow_a_job_to_the_end_in_one_request(api: Api) -> None:
     progress = [e["progress"] for e in events]
     assert progress == sorted(progress) and len(events) >= 2
     assert all(e["audio_url"] is None for e in events[:-1])
+
+
+async def test_text_of_escape_codes_alone_is_refused(api: Api) -> None:
+    async with api.session.post(api.url(GENERATE), json={"text": "\x01\x02\x03\x1b[31m\x7f"},
+                                headers=ALICE) as r:
+        assert r.status == 422, await r.text()
+        assert "nothing to read aloud" in (await r.json())["detail"]
+
+
+async def test_a_whole_number_user_id_may_be_written_with_a_fraction_of_zero(
+        make_api: MakeApi) -> None:
+    api = await make_api(keys={}, workers=0)
+    created = await generate(api, {}, user_id=36528.0)  # an integer to JSON Schema
+    assert created["user_id"] == "36528"
+    for bad in (36528.5, True, -1, ""):
+        async with api.session.post(api.url(GENERATE), json={"text": "Hi.", "user_id": bad}) as r:
+            detail = (await r.json())["detail"]
+            assert r.status == 422 and "text" in detail and "whole number" in detail, detail

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import ipaddress
 import json
 from collections.abc import AsyncIterator
 
@@ -222,3 +223,45 @@ async def test_describe_names_each_voice_as_home_assistant_lists_it(
     assert emma.description == "Emma (British English, female)"
     assert by_name["jf_alpha"].languages == ["ja-JP"]
     assert all(not v.speakers for v in program.voices)
+
+
+async def test_one_stream_has_a_total_text_limit(api_engine: LocalEngine) -> None:
+    server = WyomingServer("tcp://127.0.0.1:0", api_engine, "af_heart", max_stream_chars=40)
+    await server.start()
+    try:
+        port = int(server.address.rsplit(":", 1)[1])
+        async with AsyncTcpClient("127.0.0.1", port, read_timeout=60) as client:
+            await client.write_event(SynthesizeStart().event())
+            await client.write_event(SynthesizeChunk("Hello there. ").event())
+            await client.write_event(SynthesizeChunk("And on and on and on it goes. ").event())
+            assert len(await read_utterance(client)) > 0  # what fitted is spoken
+            error = Error.from_event(await read(client))
+            assert error.code == "StreamTooLong" and "40 characters" in error.text
+            await client.write_event(SynthesizeChunk("Still more text. " * 3).event())
+            await client.write_event(SynthesizeStop().event())
+            assert SynthesizeStopped.is_type((await read(client)).type)  # nothing more said
+            await client.write_event(Synthesize("A new request.").event())
+            assert len(await read_utterance(client)) > 0  # the connection still serves
+    finally:
+        await server.stop()
+
+
+@pytest.mark.parametrize(("allowed", "served"), [("10.0.0.0/8", False), ("127.0.0.1", True)])
+async def test_only_allowed_clients_are_served(api_engine: LocalEngine, allowed: str,
+                                               served: bool) -> None:
+    server = WyomingServer("tcp://127.0.0.1:0", api_engine, "af_heart",
+                           allowed_clients=[ipaddress.ip_network(allowed)])
+    await server.start()
+    try:
+        port = int(server.address.rsplit(":", 1)[1])
+        async with AsyncTcpClient("127.0.0.1", port, read_timeout=60) as client:
+            await client.write_event(Describe().event())
+            event = await read(client)
+            if served:
+                assert Info.is_type(event.type)
+            else:
+                error = Error.from_event(event)
+                assert error.code == "ClientNotAllowed" and "127.0.0.1" in error.text
+                assert await client.read_event() is None  # closed
+    finally:
+        await server.stop()

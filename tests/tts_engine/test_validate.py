@@ -8,6 +8,7 @@ from tts_engine import EngineConfig, LocalEngine
 from tts_engine.errors import (
     InvalidVoiceSpec,
     LanguageNotSupported,
+    NothingToSay,
     SpeedOutOfRange,
     TextEmpty,
     TextTooLong,
@@ -85,7 +86,7 @@ def test_empty_text(fresh, text):
 def test_control_characters_never_reach_the_request(fresh):
     # A NUL in a job's text made PostgreSQL refuse the insert; none of these is ever spoken.
     req = fresh.validate("Hello\x00 there\x07\x1b[31m\nfriend\u202e")
-    assert req.text == "Hello there[31m\nfriend\u202e"
+    assert req.text == "Hello there\nfriend\u202e"  # the colour code goes whole
 
 
 def test_text_limit_from_config(fresh):
@@ -154,3 +155,18 @@ def test_normalisation_can_be_switched_off(model_dir):
     assert eng.validate("It weighs 5 kg.").text == "It weighs 5 kg."
     assert LocalEngine(EngineConfig(model_dir=model_dir, device="cpu")).validate(
         "It weighs 5 kg.").text == "It weighs five kilograms."
+
+
+@pytest.mark.parametrize("text", [
+    "\x01\x02\x03\x1b[31m\x7f",  # a colour code and nothing else
+    "\x1b]0;title\x07\x1b[2J",  # a window title and a clear screen
+    "\x9b1;31m",  # the one-byte form of the same colour code
+])
+def test_escape_sequences_are_not_speech(fresh, text):
+    with pytest.raises(NothingToSay):
+        fresh.validate(text)
+
+
+def test_whole_escape_sequences_are_removed(fresh):
+    said = fresh.validate("\x1b[1;31mred\x1b[0m alert\x1b]8;;http://x\x1b\\ now\x1bc")
+    assert said.text == "red alert now"

@@ -21,6 +21,8 @@ from tts_engine.text.sentences import (
     SENTENCE_MARKS,
     boundary,
     fit,
+    inside,
+    markup_spans,
     sentences,
 )
 
@@ -218,7 +220,10 @@ def _first_piece(text: str, lang: str, g2p: G2P) -> tuple[str, str]:
     ps = g2p.phonemize(lang, text)
     if len(ps) <= FIRST_TARGET:
         return text, ""
+    spans = markup_spans(text)
     for mark in re.finditer(f"[{re.escape(CLAUSE_MARKS + SENTENCE_MARKS)}]", text):
+        if inside(spans, mark.end()):
+            continue  # never inside dictionary phoneme markup
         head = text[:mark.end()]
         size = len(g2p.phonemize(lang, head))
         if size >= FIRST_MIN:

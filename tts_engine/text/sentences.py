@@ -5,11 +5,14 @@ Wyoming's streamed synthesis): `.!?…` and Devanagari dandas followed by whites
 stops with or without it, closing quotes and brackets kept with their sentence, known
 abbreviations ("Dr. Smith") and decimals ("3.50") never an end. Over-long runs are cut at the
 best boundary available (`fit`). The scans are linear: a run of marks is matched once, whole.
+Dictionary phoneme markup (`[U.S. Army](/jˈu ɛs ˈɑɹmi/)`) is one word: nothing cuts inside it.
 """
 
 from __future__ import annotations
 
 import re
+
+from tts_engine.text.dictionary import MAX_REPLACEMENT_CHARS, MAX_WORD_CHARS, PHONEME_MARKUP
 
 _CLOSERS = "\"'”’»)\\]"
 _SENTENCE_END = re.compile(
@@ -28,6 +31,38 @@ _ABBREVIATIONS = frozenset({
 _BEFORE_NUMBER = frozenset({"no", "vol", "nr"})
 
 
+Span = tuple[int, int]
+# What may still become phoneme markup at the end of streamed text: "[U.S. Army](/jˈu".
+_OPEN_MARKUP = re.compile(r"\[[^\]\n]*(?:\](?:\((?:/[^)/\n]*/?)?)?)?")
+_MARKUP_CHARS = MAX_WORD_CHARS + MAX_REPLACEMENT_CHARS + 6
+
+
+def markup_spans(text: str) -> list[Span]:
+    """Where phoneme markup lies: a cut inside one would read its brackets and IPA aloud."""
+    return [m.span() for m in PHONEME_MARKUP.finditer(text)] if "](/" in text else []
+
+
+def inside(spans: list[Span], pos: int) -> bool:
+    """Whether a cut before `pos` falls inside one of `spans`."""
+    return any(start < pos < end for start, end in spans)
+
+
+def _outside(spans: list[Span], pos: int) -> int:
+    """`pos`, moved to the start of the markup it falls in (its end when that starts at 0)."""
+    for start, end in spans:
+        if start < pos < end:
+            return start if start > 0 else end
+    return pos
+
+
+def _open_markup(text: str) -> int:
+    """Where markup that is still arriving starts at the end of `text`, else len(text)."""
+    at = text.rfind("[", max(0, len(text) - _MARKUP_CHARS))
+    if at >= 0 and _OPEN_MARKUP.fullmatch(text, at):
+        return at
+    return len(text)
+
+
 def is_abbreviation(text: str, end: int) -> bool:
     """Whether the "." at `end` closes a known abbreviation rather than a sentence."""
     if text[end:end + 1] != "." or text[end:end + 2] == "..":
@@ -42,8 +77,9 @@ def is_abbreviation(text: str, end: int) -> bool:
 def sentences(text: str) -> list[str]:
     """Sentences with their end punctuation and trailing space; joined they give `text`."""
     out, pos = [], 0
+    spans = markup_spans(text)
     for match in _SENTENCE_END.finditer(text):
-        if is_abbreviation(text, match.start()):
+        if is_abbreviation(text, match.start()) or inside(spans, match.start()):
             continue
         if match.end() > pos:
             out.append(text[pos:match.end()])
@@ -54,14 +90,17 @@ def sentences(text: str) -> list[str]:
 
 
 def boundary(text: str, limit: int, spaces_only: bool = False) -> int:
-    """The last sentence end, else clause mark, else space, within `limit`; else `limit`."""
-    window = text[:limit]
+    """The last sentence end, else clause mark, else space, within `limit`; else `limit`;
+    never inside phoneme markup."""
+    window, spans = text[:limit], markup_spans(text)
     groups = (" \t\n",) if spaces_only else (SENTENCE_MARKS, CLAUSE_MARKS, " \t\n")
     for marks in groups:
         at = max(window.rfind(m) for m in marks)
+        while at > 0 and inside(spans, at + 1):
+            at = max(window.rfind(m, 0, at) for m in marks)
         if at > 0:
             return at + 1
-    return limit
+    return _outside(spans, limit)
 
 
 def fit(text: str, limit: int) -> list[str]:
@@ -93,8 +132,11 @@ class SentenceStream:
         buffer = self._buffer + text
         done: list[str] = []
         start = 0
-        for match in _SENTENCE_END.finditer(buffer, self._scan_from):
-            if not _final(buffer, match) or is_abbreviation(buffer, match.start()):
+        # Markup still arriving holds back the ends inside it until it is complete.
+        spans, hold = markup_spans(buffer), _open_markup(buffer)
+        for match in _SENTENCE_END.finditer(buffer, self._scan_from, hold):
+            if not _final(match, hold) or is_abbreviation(buffer, match.start()) or \
+                    inside(spans, match.start()):
                 continue
             done += _stripped(fit(buffer[start:match.end()], self.max_chars))
             start = match.end()
@@ -104,7 +146,8 @@ class SentenceStream:
             done += _stripped(whole)
         self._buffer = rest
         # Only the trailing run of end characters can still grow into a sentence end.
-        self._scan_from = len(rest.rstrip(_END_CHARS + " \t\n"))
+        self._scan_from = min(len(rest.rstrip(_END_CHARS + " \t\n")),
+                              max(0, hold - (len(buffer) - len(rest))))
         return done
 
     def finish(self) -> str:
@@ -113,9 +156,10 @@ class SentenceStream:
         return rest
 
 
-def _final(buffer: str, match: re.Match[str]) -> bool:
-    """Whether a sentence end found in a stream is settled: something follows its marks."""
-    return match.end() < len(buffer) or match.group()[-1:].isspace()
+def _final(match: re.Match[str], end: int) -> bool:
+    """Whether a sentence end found in a stream is settled: something follows its marks
+    before `end` (the end of what has arrived, or the start of markup still arriving)."""
+    return match.end() < end or match.group()[-1:].isspace()
 
 
 def _stripped(pieces: list[str]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import os
 from datetime import timedelta
 from uuid import UUID
@@ -131,14 +132,19 @@ async def test_permanent_storage_faults_fail_at_once_with_a_readable_reason(make
     assert "could not be stored" in events[-1].error and store.puts == 1
 
 
-async def test_transient_faults_give_up_after_max_attempts(make_service, tmp_path):
+async def test_transient_faults_give_up_after_max_attempts(make_service, tmp_path, caplog):
     store = FlakyStore(tmp_path / "a", failures=9, error=StorageError("timeout"))
     service = await make_service(store=store, max_attempts=2)
     result = await service.submit(JobRequest(user_id="1", text="Give up."))
-    events = await follow(service, result.project.id)
+    with caplog.at_level(logging.INFO, logger="bot.jobs.runner"):
+        events = await follow(service, result.project.id)
     assert events[-1].stage is Stage.FAILED and store.puts == 2
     row = await service.get(result.project.id)
     assert row.attempts == 2 and "after 2 attempts" in row.error
+    failures = [r.getMessage() for r in caplog.records if "storing the audio" in r.getMessage()]
+    assert len(failures) == 2
+    assert "attempt 1 of 2, will retry" in failures[0]
+    assert "attempt 2 of 2, giving up" in failures[1]  # the last one says so
 
 
 async def test_an_upload_retry_reuses_the_audio_instead_of_synthesising_again(

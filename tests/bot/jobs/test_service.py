@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import time
+from uuid import uuid4
 
 import numpy as np
 import soundfile as sf
@@ -122,3 +125,40 @@ async def test_a_process_without_workers_still_sees_progress(make_service):
     events = await follow(front, result.project.id)
     assert events[-1].stage is Stage.DONE and events[-1].audio_url
     assert await TTSProject.filter(status=ProjectStatus.COMPLETED).count() == 1
+
+
+async def test_a_delete_racing_the_finish_of_its_job_leaves_no_audio(make_service, tmp_path):
+    service = await make_service(workers=0)
+    result = await service.submit(JobRequest(user_id="1", text="Finishing now."))
+    pid = result.project.id
+    await TTSProject.filter(id=pid).update(status=ProjectStatus.PROCESSING)
+    real_cancel = service.cancel
+
+    async def finished_meanwhile(project_id):
+        # The worker stores the clip and completes the row just before the cancel lands.
+        stored = await service.store.put(project_id, b"RIFF clip", "wav")
+        await TTSProject.filter(id=project_id).update(
+            status=ProjectStatus.COMPLETED, storage_key=stored.key, storage_backend="local",
+            audio_url=stored.url)
+        return await real_cancel(project_id)
+
+    service.cancel = finished_meanwhile
+    await service.delete(pid)
+    assert await service.get(pid) is None
+    assert not (tmp_path / "audio" / f"{pid}.wav").exists()
+
+
+async def test_start_up_removes_audio_files_that_no_project_owns(make_service, tmp_path):
+    service = await make_service(workers=0)
+    result = await service.submit(JobRequest(user_id="1", text="Owned."))
+    owned = await service.store.put(result.project.id, b"RIFF owned", "wav")
+    await TTSProject.filter(id=result.project.id).update(
+        status=ProjectStatus.COMPLETED, storage_key=owned.key, storage_backend="local")
+    orphan = await service.store.put(uuid4(), b"RIFF orphan", "wav")
+    young = await service.store.put(uuid4(), b"RIFF being stored now", "wav")
+    folder = tmp_path / "audio"
+    old = time.time() - 3600
+    for key in (owned.key, orphan.key):
+        os.utime(folder / key, (old, old))
+    await make_service(workers=0)  # a restart
+    assert sorted(p.name for p in folder.iterdir()) == sorted([owned.key, young.key])

@@ -12,6 +12,7 @@ from storage.models import GuildSettings, UserSettings
 from tests.fakes.discord import payloads
 from tts_engine import LocalEngine
 
+from ._readaloud_helpers import texts
 from .conftest import WAIT_S, VoiceHarness
 
 #: Ten sentences: several engine chunks, so synthesis is still running when it is skipped
@@ -151,3 +152,33 @@ async def test_readaloud_is_for_managers_and_turns_reading_on(harness: VoiceHarn
     await h.message(h.alice, "now read", name="alice")
     await h.voice.wait_utterances(1, within=WAIT_S)
     assert [u.request.text for u in await h.played(1)] == ["now read"]
+
+
+async def test_a_mention_is_read_as_sent_even_when_the_message_changes_meanwhile(
+        harness: VoiceHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    h = harness
+    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+                               announce_names=False)
+    await h.join()
+    lookups_done = asyncio.Event()
+    real = _reader.resolve_defaults
+
+    async def held(user_id: int, *args: Any) -> Any:
+        await lookups_done.wait()  # the database answers late (as PostgreSQL may)
+        return await real(user_id, *args)
+
+    monkeypatch.setattr(_reader, "resolve_defaults", held)
+    sent = await h.message(h.alice, f"hey <@{h.bob}>", name="alice", mentions={h.bob: "bob"})
+    # Meanwhile Discord updates the message (an edit, an embed): a cached message would be
+    # changed in place, its mentions included.
+    updated = asyncio.ensure_future(h.bot.wait_for("raw_message_edit", timeout=WAIT_S))
+    await h.fake.dispatch("MESSAGE_UPDATE", dict(sent, content="hey", mentions=[],
+                                                 edited_timestamp=payloads.now_iso()),
+                          h.guild.id)
+    await updated
+    lookups_done.set()
+    deadline = asyncio.get_running_loop().time() + WAIT_S
+    while not texts(h):
+        assert asyncio.get_running_loop().time() < deadline, "nothing was queued"
+        await asyncio.sleep(0.01)
+    assert texts(h) == ["hey bob"]

@@ -82,3 +82,20 @@ async def test_dictionary_list_is_paged(harness: VoiceHarness) -> None:
     second = await _dictionary(h, h.bob, "list", page=2)
     assert "page 2 of 2" in second and "**word11** → say 11" in second
     assert "empty" in await _dictionary(h, h.bob, "list", scope="server")
+
+
+async def test_dictionary_list_fits_one_discord_message(harness: VoiceHarness) -> None:
+    h = harness
+    owner = dictionary.Owner.user(h.bob)
+    words = [f"{n:02}" + "w" * 48 for n in range(25)]  # the longest words and replacements
+    for word in words:
+        await dictionary.put(owner, word, "r" * 200)
+    seen: list[str] = []
+    for page in range(1, 26):
+        listing = await _dictionary(h, h.bob, "list", page=page)
+        assert len(listing) <= 2000, len(listing)
+        assert "(25 entries), page" in listing
+        seen += [w for w in words if f"**{w}**" in listing]
+        if f"page {page} of {page}" in listing:
+            break
+    assert seen == words  # every entry is on exactly one page, in order

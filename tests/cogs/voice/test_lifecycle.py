@@ -37,6 +37,24 @@ async def test_join_needs_the_caller_in_voice(harness: VoiceHarness) -> None:
     assert h.manager.player(h.guild.id) is None
 
 
+async def test_join_from_another_channel_does_not_take_the_bot_from_its_listeners(
+        harness: VoiceHarness) -> None:
+    h = harness
+    await h.join()  # alice listens in the first voice channel
+    await h.move(h.bob, "bob", h.other_voice_id)
+    await h.until(lambda: any(
+        m.id == h.bob for m in h.bot.get_channel(h.other_voice_id).members))  # type: ignore
+    ia = await h.slash(h.bob, "join")
+    answer = ia.callbacks[0].json["data"]["content"]
+    assert answer.startswith(f"I'm already speaking in <#{h.guild.voice_channel_id}>")
+    assert h.player.voice_client.channel.id == h.guild.voice_channel_id
+    ia = await h.fake.slash(h.guild, h.bob, "join", {},  # a manager may move it anyway
+                            permissions=payloads.MANAGE_GUILD | payloads.MEMBER_PERMISSIONS)
+    await ia.response(within=WAIT_S)
+    await h.fake.wait_until(lambda: bool(ia.followups), WAIT_S)
+    assert ia.followups[0].json["content"] == f"Joined <#{h.other_voice_id}>."
+
+
 async def test_bot_leaves_when_the_last_human_leaves(harness: VoiceHarness) -> None:
     h = harness
     await h.join()

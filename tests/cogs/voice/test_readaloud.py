@@ -174,6 +174,33 @@ async def test_the_voice_channel_status_shows_what_is_read(make_voice_harness: M
     assert h.fake.voice_statuses == {h.guild.voice_channel_id: None}  # cleared on leaving
 
 
+async def test_the_voice_channel_status_is_cleared_on_idle_and_kick_and_set_after_a_rejoin(
+        make_voice_harness: MakeHarness, fake_discord: Any) -> None:
+    guild_payload = fake_discord.guilds[next(iter(fake_discord.guilds))]
+    status_role = payloads.role(payloads.snowflake(), "Status", 1 << 48 | 1 << 10, 1)
+    guild_payload["roles"].append(status_role)
+    guild_payload["members"][0]["roles"] = [status_role["id"]]  # the bot's member
+    h = await make_voice_harness(idle_timeout_s=3.0)
+    channel = h.guild.voice_channel_id
+    await _reading(h)
+
+    async def shown_after(text: str) -> None:
+        await h.message(h.bob, text, name="bob")
+        await h.fake.wait_until(lambda: h.fake.voice_statuses.get(channel) is not None, WAIT_S)
+        assert h.fake.voice_statuses == {channel: "Reading #general"}
+
+    await shown_after("before the idle timeout")
+    await h.fake.wait_until(lambda: h.manager.player(h.guild.id) is None, WAIT_S)
+    await h.fake.wait_until(lambda: h.fake.voice_statuses.get(channel) is None, WAIT_S)
+    await h.join()
+    await shown_after("after a rejoin")  # set again: the bot forgot what it had set
+    await h.move(h.fake.bot_user_id, "TTS Bot", None)  # a moderator disconnects the bot
+    await h.voice.drop(4014)
+    await h.fake.wait_until(lambda: h.fake.voice_statuses.get(channel) is None, WAIT_S)
+    await h.join()
+    await shown_after("after the kick")
+
+
 async def test_the_stage_audience_is_ignored_unless_the_server_says_otherwise(
         make_voice_harness: MakeHarness, fake_discord: Any) -> None:
     guild_id = next(iter(fake_discord.guilds))

@@ -71,6 +71,18 @@ async def _parse(request: web.Request) -> tuple[Any, list[RecordedFile]]:
     return (json.loads(raw) if raw else None), []
 
 
+#: Discord refuses a message whose content is longer than this (400, code 50035).
+MAX_CONTENT_CHARS = 2000
+
+
+def _too_long(body: Any) -> bool:
+    """A message body (or an interaction callback's `data`) with content over the limit."""
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        body = body["data"]
+    content = body.get("content") if isinstance(body, dict) else None
+    return isinstance(content, str) and len(content) > MAX_CONTENT_CHARS
+
+
 def record_middleware(fake: FakeDiscord) -> Any:
     """Record each REST request, check the bot token, and apply overrides."""
 
@@ -92,6 +104,11 @@ def record_middleware(fake: FakeDiscord) -> Any:
         webhookish = path.startswith(("/webhooks/", "/interactions/", "/attachments/"))
         if not webhookish and request.headers.get("Authorization") != f"Bot {fake.token}":
             return reply({"message": "401: Unauthorized", "code": 0}, 401)
+        if _too_long(body):
+            return reply({"message": "Invalid Form Body", "code": 50035, "errors": {
+                "content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH",
+                                         "message": "Must be 2000 or fewer in length."}]}}},
+                400)
         for method, pattern, override in fake.overrides:
             match = re.fullmatch(pattern, path)
             if method == request.method and match:

@@ -15,6 +15,7 @@ from tts_engine.text.chunking import (
     iter_chunks,
     sentences,
 )
+from tts_engine.text.dictionary import Entry, layered
 from tts_engine.text.g2p import G2P
 
 WORDS = [
@@ -158,3 +159,37 @@ def test_chunks_grow_from_a_short_first_one_up_to_the_cap(g2p, cap):
     for i, size in enumerate(sizes):  # at most 3x per step from the first chunk's size
         assert size <= max(FIRST_MAX, FIRST_TARGET * 3 ** i)
     check(chunks, text)
+
+
+ARMY = "[U.S. Army](/jˈu ɛs ˈɑɹmi/)"
+HOLA = "[Hola, mundo](/ˈola mˈundo/)"
+
+
+def whole_in_one_chunk(chunks, markup):
+    return sum(markup in c.text for c in chunks) == 1
+
+
+def test_sentences_never_cut_dictionary_phoneme_markup():
+    said = layered([Entry("U.S. Army", "/jˈu ɛs ˈɑɹmi/")]).apply("The U.S. Army came. It left.")
+    assert sentences(said) == [f"The {ARMY} came. ", "It left."]
+
+
+def test_english_chunks_keep_phoneme_markup_whole(g2p):
+    text = f"Yesterday {ARMY} came. Then they left again for the long road home."
+    chunks = list(iter_chunks(text, "a", g2p))
+    assert chunks[0].text.startswith("Yesterday")
+    assert not any("[" in c.phonemes or "(" in c.phonemes for c in chunks)
+    assert "jˈu ɛs ˈɑɹmi" in " ".join(c.phonemes for c in chunks)
+
+
+@pytest.mark.parametrize("text", [
+    # The first clause mark is the comma inside the markup (the first chunk's cut).
+    f"Esta mañana {HOLA} dijo el niño a todos sus amigos en la escuela grande del pueblo.",
+    # Over 400 characters without a clause mark before the markup (the length cut).
+    " ".join(["palabra"] * 48) + f" {HOLA} y otras palabras más después de eso.",
+])
+def test_other_languages_keep_phoneme_markup_whole(g2p, text):
+    chunks = list(iter_chunks(text, "e", g2p))
+    check(chunks, text)
+    assert whole_in_one_chunk(chunks, HOLA), [c.text for c in chunks]
+    assert not any("[" in c.phonemes or "]" in c.phonemes for c in chunks)

@@ -74,3 +74,16 @@ def test_a_long_run_of_punctuation_is_not_rescanned() -> None:
     for _ in range(2000):
         splitter.add("!" * 1000)
     assert time.perf_counter() - start < 3.0
+
+
+def test_a_stream_never_cuts_phoneme_markup_even_while_it_arrives() -> None:
+    markup = "[U.S. Army](/jˈu ɛs ˈɑɹmi/)"
+    stream = SentenceStream(max_chars=200)
+    said: list[str] = []
+    for piece in ("They met the [U.S. ", "Army](/jˈu ", "ɛs ˈɑɹmi/) at noon. ", "Then rest."):
+        said += stream.add(piece)
+    said.append(stream.finish())
+    assert said == [f"They met the {markup} at noon.", "Then rest."]
+    long = SentenceStream(max_chars=30)  # too long for one piece: cut beside the markup
+    cut = [*long.add(f"Some words before it {markup} and after. "), long.finish()]
+    assert sum(markup in piece for piece in cut) == 1, cut
