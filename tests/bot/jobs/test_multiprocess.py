@@ -25,7 +25,7 @@ pytestmark = [
     pytest.mark.parametrize("database", ["postgres"], indirect=True),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 # Worker processes load torch and the model first; the machine's 2 cores are shared.
 PROCESS_WAIT_S = 420.0
 CLAIMED = re.compile(r"job ([0-9a-f-]{36}) claimed by")
