@@ -161,9 +161,9 @@ async def test_the_public_reply_quotes_the_text_safely_and_readably(harness: Har
     text = "# Big news\x00 ring\x07 \x1b[31mred \u202eevil\u2066 ok"
     _, msg = await _run_tts(h, {"text": text})
     quote = next(line for line in msg["content"].splitlines() if line.startswith("> "))
-    # Control characters are never spoken, so they are gone from what is quoted too; direction
-    # overrides dropped, no heading.
-    assert quote == "> \\# Big news ring [31mred evil ok", quote
+    # Control characters and whole escape sequences are never spoken, so they are gone from
+    # what is quoted too; direction overrides dropped, no heading.
+    assert quote == "> \\# Big news ring red evil ok", quote
     assert not any(unicodedata.category(c) == "Cc" for c in msg["content"].replace("\n", ""))
     # The quote is what will be said (numbers as words), so "1." is "one." there; a numbered
     # list is still never started.
