@@ -105,7 +105,8 @@ async def test_a_write_in_another_process_is_seen_here(database: str) -> None:
 
 @pytest.mark.skipif(not PG_BASE_URL, reason="needs TEST_DATABASE_URL (PostgreSQL)")
 @pytest.mark.parametrize("database", ["postgres"], indirect=True)
-async def test_nothing_is_cached_while_the_listen_connection_is_down(database: str) -> None:
+async def test_nothing_is_cached_while_the_listen_connection_is_down(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import asyncpg
 
     from storage import cache
@@ -114,16 +115,34 @@ async def test_nothing_is_cached_while_the_listen_connection_is_down(database: s
     await lookups.guild(3)
     listener = cache._listener
     assert listener is not None and listener._conn is not None
+    # Hold the reconnection until the test has read while the connection is down (it
+    # would otherwise reopen within milliseconds and the "down" state could not be seen).
+    reopen = asyncio.Event()
+    real_open = listener.open
+
+    async def held_open() -> None:
+        await reopen.wait()
+        await real_open()
+    monkeypatch.setattr(listener, "open", held_open)
     admin = await asyncpg.connect(db.normalise_url(database))
     try:
         await admin.execute("SELECT pg_terminate_backend($1)", listener._conn.get_server_pid())
         deadline = asyncio.get_running_loop().time() + 30
-        while listener._conn is not None and not listener._conn.is_closed():
-            assert asyncio.get_running_loop().time() < deadline, "the connection stayed open"
+        while cache._live:
+            assert asyncio.get_running_loop().time() < deadline, "the drop was never noticed"
             await asyncio.sleep(0.01)
         # A write by a process whose notification this one cannot hear now:
         await admin.execute("UPDATE guild_settings SET read_channel_ids = '[5]' "
                             "WHERE guild_id = 3")
         assert (await lookups.guild(3)).read_channels == {5}  # type: ignore[union-attr]
+        await admin.execute("UPDATE guild_settings SET read_channel_ids = '[6]' "
+                            "WHERE guild_id = 3")
+        assert (await lookups.guild(3)).read_channels == {6}  # type: ignore[union-attr]
+        reopen.set()
+        while not cache._live or listener._conn is None:
+            assert asyncio.get_running_loop().time() < deadline, "never reopened"
+            await asyncio.sleep(0.01)
+        assert (await lookups.guild(3)).read_channels == {6}  # type: ignore[union-attr]
     finally:
+        reopen.set()
         await admin.close()
