@@ -100,22 +100,24 @@ async def _read_aloud(guild: Any, author: int) -> None:
 
 @contextlib.asynccontextmanager
 async def voice_bot(model_dir: Path, servers: int = 1, workers: int = 1, threads: int = 0, *,
-                    member: str = "chatter",
+                    member: str = "chatter", cache_entries: int = 0,
                     setup: Callable[[Any, int], Awaitable[None]] = _read_aloud,
                     ) -> AsyncIterator[tuple[Any, Any, Any, list[Any], list[int]]]:
     """(fake Discord, fake voice server, bot, guilds, one chatter per guild), the bot in voice
     in every guild and reading each guild's text channel.
 
     The engine runs on `model_dir` with `workers` executor workers and `threads` torch threads
-    (0: the engine's default); each chatter is a member called `member`, in the guild's voice
-    channel. `setup(guild, chatter)` writes each guild's settings (by default: read the text
-    channel aloud, no names announced) before the bot starts.
+    (0: the engine's default) and `cache_entries` cached clips; each chatter is a member
+    called `member`, in the guild's voice channel. `setup(guild, chatter)` writes each
+    guild's settings (by default: read the text channel aloud, no names announced) before
+    the bot starts.
     """
     from storage import db
 
     discord_fake, voice_fake = fakes()
-    engine = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0,
-                                    executor_workers=workers, threads=threads))
+    engine = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu",
+                                      cache_entries=cache_entries,
+                                      executor_workers=workers, threads=threads))
     _ENGINES.append(engine)  # keeps the shared model alive between runs
     await engine.start()  # load + warm-up, as the bot does at start-up
     voice, fake = voice_fake.FakeVoiceServer(), discord_fake.FakeDiscord()

@@ -273,16 +273,18 @@ class VoiceManager:
         return await self.join(wanted)
 
     def enqueue(self, guild_id: int, request: SpeechRequest, label: str = "", *,
-                priority: bool = False, overload: Overload | None = None) -> Utterance:
-        """Queue a validated request on the server's player; `NotConnected` when none. With
-        `overload` (a channel message, under the server's controls) it may be sped up or
-        skipped when the queue backs up."""
+                priority: bool = False, overload: Overload | None = None,
+                lead: SpeechRequest | None = None) -> Utterance:
+        """Queue a validated request (after `lead`, e.g. "alice said") on the server's
+        player; `NotConnected` when none. With `overload` (a channel message, under the
+        server's controls) it may be sped up or skipped when the queue backs up."""
         player = self.player(guild_id)
         if player is None:
             raise NotConnected()
         if overload is not None:
             player.overload = overload
-        return player.enqueue(request, label, priority=priority, skippable=overload is not None)
+        return player.enqueue(request, label, priority=priority, skippable=overload is not None,
+                              lead=lead)
 
     async def say(self, guild: discord.Guild, member: discord.Member | None,
                   request: SpeechRequest, label: str = "") -> tuple[Utterance, int]:

@@ -47,6 +47,9 @@ class Utterance:
 
     request: SpeechRequest
     label: str = ""
+    #: Said first, in the same voice ("alice said"): the same phrase every time, so usually
+    #: served from the engine's cache and heard while `request` is being synthesised.
+    lead: SpeechRequest | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     buffer: FrameBuffer | None = None
     task: asyncio.Task[None] | None = None
@@ -62,6 +65,14 @@ class Utterance:
     last_chunk_s: float = 0.0
     #: A channel message: skipped (with a summary) once it waited too long under overload.
     skippable: bool = False
+    #: Synthesis is waiting for playback to catch up (read-ahead full), not computing.
+    paused: bool = False
+
+    @property
+    def text(self) -> str:
+        """Everything said: the lead, then the request's text."""
+        return self.request.text if self.lead is None else \
+            f"{self.lead.text} {self.request.text}"
 
 
 class GuildPlayer:
@@ -102,13 +113,15 @@ class GuildPlayer:
 
     # --- the queue -------------------------------------------------------------------------
     def enqueue(self, request: SpeechRequest, label: str = "", *,
-                priority: bool = False, skippable: bool = False) -> Utterance:
+                priority: bool = False, skippable: bool = False,
+                lead: SpeechRequest | None = None) -> Utterance:
         """Queue `request` (a priority one after the other priority ones but ahead of the
-        rest); `VoiceQueueFull` beyond `voice.queue_limit`. A `skippable` one (a channel
-        message) is dropped into a summary once older than the server's stale age."""
+        rest), said after `lead` when given; `VoiceQueueFull` beyond `voice.queue_limit`. A
+        `skippable` one (a channel message) is dropped into a summary once older than the
+        server's stale age."""
         if len(self.queue) >= self.settings.queue_limit:
             raise VoiceQueueFull(self.settings.queue_limit)
-        utterance = Utterance(request, label, priority=priority, skippable=skippable)
+        utterance = Utterance(request, label, lead, priority=priority, skippable=skippable)
         if priority:
             ahead = sum(1 for u in self.queue if u.priority)
             self.queue.insert(ahead, utterance)
@@ -161,10 +174,13 @@ class GuildPlayer:
 
     def _synthesising(self) -> bool:
         items = [self.current, *self.queue]
-        return any(u is not None and u.task is not None and not u.task.done() for u in items)
+        return any(u is not None and u.task is not None and not u.task.done() and not u.paused
+                   for u in items)
 
     def _maybe_prefetch(self) -> None:
-        """Start synthesising the next utterance when nothing else is being synthesised."""
+        """Start synthesising the next utterance when nothing else is being synthesised (an
+        utterance whose read-ahead is full is not): its first audio is then ready when the
+        current one ends or is skipped."""
         if self._closed or self._synthesising():
             return
         nxt = self.current if self.current is not None and self.current.task is None else (
@@ -185,6 +201,14 @@ class GuildPlayer:
         request = dataclasses.replace(utterance.request, speed=speed)
         clock = ChunkClock(self.pacer)
         try:
+            if utterance.lead is not None:
+                # Not timed: a cached phrase arrives at once and says nothing of the rate.
+                lead = dataclasses.replace(utterance.lead, speed=speed)
+                async for chunk in self.engine.stream(lead, utterance.cancel,
+                                                      priority=Priority.VOICE, key=self.guild_id):
+                    utterance.last_chunk_s = len(chunk) / 24000
+                    buffer.feed(chunk)
+                clock.last = time.monotonic()
             async for chunk in self.engine.stream(request, utterance.cancel,
                                                   priority=Priority.VOICE, key=self.guild_id):
                 clock.tick(len(chunk) / 24000)
@@ -192,9 +216,9 @@ class GuildPlayer:
                 buffer.feed(chunk)
                 # Synthesis runs a bounded margin ahead of playback, not a whole text ahead:
                 # a long /say holds seconds of audio per server, not minutes.
-                await buffer.until_below(self.settings.read_ahead_s)
+                await self._read_ahead(utterance, buffer)
                 clock.last = time.monotonic()  # the pause is not synthesis time
-            self.pacer.utterance(len(request.text), buffer.fed_s, speed)
+            self.pacer.utterance(len(utterance.text), buffer.fed_s, speed)
         except (SynthesisCancelled, asyncio.CancelledError):
             buffer.abort()
         except TTSError as exc:
@@ -209,6 +233,18 @@ class GuildPlayer:
             buffer.finish()
             if not self._closed:
                 asyncio.get_running_loop().call_soon(self._maybe_prefetch)
+
+    async def _read_ahead(self, utterance: Utterance, buffer: FrameBuffer) -> None:
+        """Wait while the buffer holds `voice.read_ahead_s` of audio; meanwhile the next
+        utterance may be synthesised."""
+        if buffer.queued_s < self.settings.read_ahead_s:
+            return
+        utterance.paused = True
+        self._maybe_prefetch()
+        try:
+            await buffer.until_below(self.settings.read_ahead_s)
+        finally:
+            utterance.paused = False
 
     # --- playback --------------------------------------------------------------------------
     async def _run(self) -> None:
@@ -226,6 +262,10 @@ class GuildPlayer:
                 self.current = utterance
                 try:
                     await self._play(utterance)
+                except Exception as exc:  # one utterance that cannot play must not end the rest
+                    utterance.error = exc
+                    self._cancel(utterance)
+                    log.exception("voice playback failed in guild %s", self.guild_id)
                 finally:
                     self.current = None
                     self.played.append(utterance)
@@ -271,6 +311,11 @@ class GuildPlayer:
                 log.warning("voice playback error in guild %s: %s", self.guild_id, error)
             loop.call_soon_threadsafe(done.set)
 
+        if self.voice_client.is_playing():
+            # discord.py leaves its player "playing" when it gave up waiting for a reconnect
+            # in the middle of an utterance (it returns without stopping itself); that audio
+            # is over (its `after` came), so the stale player is stopped before the next.
+            self.voice_client.stop()
         utterance.started_at = time.monotonic()
         FIRST_AUDIO.labels(front_door="voice").observe(utterance.started_at - utterance.queued_at)
         self.voice_client.play(StreamSource(buffer), after=after)
@@ -279,7 +324,7 @@ class GuildPlayer:
 
     async def _prebuffer(self, utterance: Utterance, buffer: FrameBuffer) -> None:
         """Hold the start until the audio ready will last until the rest is synthesised."""
-        chars, speed = len(utterance.request.text), utterance.speed or utterance.request.speed
+        chars, speed = len(utterance.text), utterance.speed or utterance.request.speed
         while not buffer.finished and buffer.queued_s < self.pacer.hold_s(
                 chars, speed, buffer.fed_s, utterance.last_chunk_s):
             await buffer.changed()

@@ -18,6 +18,7 @@ from bot.voice.text import cut
 from cogs.voice import _render, _status
 from cogs.voice._render import name_lookup
 from storage.models import GuildSettings
+from tts_engine import SpeechRequest
 from tts_engine.errors import TTSError
 
 if TYPE_CHECKING:
@@ -105,8 +106,10 @@ async def _voice_for(item: Incoming, guild_id: int) -> Defaults:
     return defaults
 
 
-async def _text(bot: TTSBot, manager: VoiceManager, item: Incoming, speed: float) -> str:
-    """What is said for the message (dictionary applied), or "" for nothing."""
+async def _text(bot: TTSBot, manager: VoiceManager, item: Incoming, speed: float
+                ) -> tuple[str, str]:
+    """What is said for the message (dictionary applied; "" for nothing), and what is said
+    before it ("alice said"; "" for nothing)."""
     message, guild = item.message, item.message.guild
     assert guild is not None
     content = item.content
@@ -119,8 +122,9 @@ async def _text(bot: TTSBot, manager: VoiceManager, item: Incoming, speed: float
     text = _render.body(message, content, item.controls,
                         min(bot.engine.config.max_text_chars, PRE_DICTIONARY_ROOM * limit))
     if not text:
-        return ""
+        return "", ""
     text = cut(await speakable(text, item.author.id, guild.id), limit)
+    lead = ""
     if item.settings is None or item.settings.announce_names:
         name = (await _render.spoken_name(guild.id, item.author, item.controls)).replace(
             "_", " ")
@@ -129,8 +133,8 @@ async def _text(bot: TTSBot, manager: VoiceManager, item: Incoming, speed: float
         # A reply or a forward is always introduced: without it the words make no sense.
         ordinary = message.type is not discord.MessageType.reply and \
             _render.forwarded(message) is None
-        text = await speakable(said if ordinary else opening, item.author.id, guild.id) + text
-    return text
+        lead = await speakable(said if ordinary else opening, item.author.id, guild.id)
+    return text, lead.strip()
 
 
 async def _joined(manager: VoiceManager, item: Incoming) -> bool:
@@ -175,12 +179,22 @@ async def read_message(bot: TTSBot, manager: VoiceManager, message: discord.Mess
     return await _queue(bot, manager, item)
 
 
+def _lead(bot: TTSBot, said: str, request: SpeechRequest) -> SpeechRequest | None:
+    """The request for what is said before the message, in its voice; None when there is
+    nothing to say (the message is read without it)."""
+    try:
+        return bot.engine.validate(said, request.voice, request.lang, request.speed)
+    except TTSError as exc:
+        log.info("not saying %r before a message: %s", said, exc)
+        return None
+
+
 async def _queue(bot: TTSBot, manager: VoiceManager, item: Incoming) -> bool:
     message, guild = item.message, item.message.guild
     assert guild is not None
     await prefetch(guild.id, item.author.id)  # at most one query, none when cached
     defaults = await _voice_for(item, guild.id)
-    text = await _text(bot, manager, item, defaults.speed)
+    text, said = await _text(bot, manager, item, defaults.speed)
     if not text:
         return False
     priority = bool(item.controls.priority_role_id) and \
@@ -192,8 +206,11 @@ async def _queue(bot: TTSBot, manager: VoiceManager, item: Incoming) -> bool:
         except TTSError as exc:  # e.g. a saved voice that no longer exists: the default voice
             log.info("message %s: %s; reading it in the default voice", message.id, exc)
             request = bot.engine.validate(text)
+        # The name is said on its own (and, said before, comes from the engine's cache): it is
+        # heard at once while the message is synthesised.
+        lead = _lead(bot, said, request) if said else None
         manager.enqueue(guild.id, request, label=label, priority=priority,
-                        overload=item.controls.overload())
+                        overload=item.controls.overload(), lead=lead)
     except (VoiceError, TTSError) as exc:
         log.info("not reading message %s: %s", message.id, exc)
         return False

@@ -45,12 +45,16 @@ class DrainingVoiceClient:
         self.pace_s = pace_s
         self.frames = 0
         self.finished = threading.Event()
+        self._threads: list[threading.Thread] = []
 
     def is_connected(self) -> bool:
         return True
 
     def stop(self) -> None:
         pass
+
+    def is_playing(self) -> bool:
+        return False
 
     def play(self, source: Any, after: Any) -> None:
         def run() -> None:
@@ -64,4 +68,11 @@ class DrainingVoiceClient:
             after(None)
             self.finished.set()
 
-        threading.Thread(target=run, daemon=True).start()
+        thread = threading.Thread(target=run, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def join(self, timeout: float) -> None:
+        """Wait for every source to end (after the player was closed)."""
+        for thread in self._threads:
+            thread.join(timeout)

@@ -53,7 +53,7 @@ def texts(h: VoiceHarness) -> list[str]:
     """The text of everything the player read, reads, or has queued, in order."""
     player = h.player
     items = [*player.played, *([player.current] if player.current else []), *player.queue]
-    return [u.request.text for u in items]
+    return [u.text for u in items]
 
 
 async def read_until(h: VoiceHarness, marker: str, count: int = 1) -> list[str]:

@@ -30,7 +30,7 @@ async def _played(player: GuildPlayer, count: int) -> list[str]:
     async with asyncio.timeout(60):
         while len(player.played) < count:  # noqa: ASYNC110 (the player has no event for it)
             await asyncio.sleep(0.01)
-    return [u.request.text for u in player.played]
+    return [u.text for u in player.played]
 
 
 async def test_stale_messages_are_skipped_with_one_summary(player):

@@ -73,7 +73,7 @@ async def test_a_role_gated_channel_and_a_priority_role(make_voice_harness: Make
                                                 "ordinary two"]
     cleared = await h.slash(h.alice, "clear")
     assert cleared.callbacks[0].json["data"]["content"] == "Cleared 3 waiting."
-    assert h.player.current is not None and h.player.current.request.text == LONG
+    assert h.player.current is not None and h.player.current.text == LONG
     everyone = payloads.role(h.guild.id, "@everyone", payloads.MEMBER_PERMISSIONS)
     assert "Who: anyone" in await configure_roles(h, required_role=everyone)
     await h.message(h.bob, "no role, now read", name="bob")
