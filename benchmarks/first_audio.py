@@ -219,13 +219,14 @@ async def run(trials: int, model_dir: Path, threads: int, cases: list[str]) -> l
             lines = iter(LINES * (4 * trials))
             for name in cases:
                 case = Case(name)
-                await _message(trace, fake, voice, bot, guild, author, next(lines))  # warm
-                for _ in range(trials):
+                for n in range(trials + 1):  # the first one warms up, and is not counted
                     if name == "named":
                         manager.announcer.forget(guild.id)
                     else:  # no announcement: the name was just said
                         manager.announcer.prefix(guild.id, author, "alice")
-                    if name == "skip":
+                    if n == 0:
+                        await _message(trace, fake, voice, bot, guild, author, next(lines))
+                    elif name == "skip":
                         case.trials.append(await _skip(trace, fake, voice, bot, guild,
                                                        author, next(lines)))
                     else:

@@ -40,8 +40,9 @@ async def measure(engine: Engine, trials: int) -> dict[str, float]:
     return out
 
 
-def start_server(model_dir: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """An API process on a free loopback port; returns once its engine is warm."""
+def start_server(model_dir: Path, tmp: Path, nice: int = 0
+                 ) -> tuple[subprocess.Popen[bytes], str]:
+    """An API process on a free loopback port (at `nice`); returns once its engine is warm."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -54,6 +55,7 @@ def start_server(model_dir: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], s
         f'[api.keys]\n"{KEY}" = "bench"\n', "utf-8")
     process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "api"],
                                env={**os.environ, "HF_HUB_OFFLINE": "1"},
+                               preexec_fn=(lambda: os.nice(nice)) if nice else None,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
     for line in iter(process.stderr.readline, b""):

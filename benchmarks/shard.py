@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import gc
 import os
 import random
 import resource
@@ -30,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -72,12 +73,12 @@ class Figures:
     queries: Counter[str] = field(default_factory=Counter)
     messages: Counter[str] = field(default_factory=Counter)
     rss: dict[str, float] = field(default_factory=dict)
-    #: The fake voice server's recording (decoded audio of every packet), part of the RSS.
-    recorded: dict[str, float] = field(default_factory=dict)
     cpu_s: float = 0.0
     fake_cpu_s: float = 0.0
     first_audio: list[float] = field(default_factory=list)
     unheard: int = 0
+    #: Garbage collector pauses on the bot's thread, seconds, by generation.
+    gc_pauses: dict[int, list[float]] = field(default_factory=dict)
 
 
 def checkpoint(root: Path) -> Path:
@@ -119,6 +120,27 @@ def _label_messages(figures: Figures, voice_guilds: set[int]) -> None:
     VoiceCog.on_message = on_message  # type: ignore[method-assign]
 
 
+@contextlib.contextmanager
+def _gc_pauses(figures: Figures) -> Iterator[None]:
+    """Time each collection the bot's thread makes (the fakes' thread is not counted)."""
+    started: list[float] = []
+    me = threading.get_ident()
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if threading.get_ident() != me:
+            return
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            figures.gc_pauses.setdefault(info["generation"], []).append(
+                time.perf_counter() - started.pop())
+    gc.callbacks.append(callback)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(callback)
+
+
 async def _ticker(figures: Figures, stop: asyncio.Event, period: float = 0.02) -> None:
     loop = asyncio.get_running_loop()
     while not stop.is_set():
@@ -156,31 +178,52 @@ async def _traffic(fake: Any, guilds: list[Any], authors: list[int],
     return sent, time.thread_time() - cpu0
 
 
+class UtteranceSpans:
+    """Stands in for the fake voice server's list of received packets: keeps when each
+    utterance began and ended per SSRC (discord.py ends each played source with silence
+    markers), not the packets, so the fake's memory does not grow with the audio it hears
+    and the process's RSS is the bot's."""
+
+    def __init__(self) -> None:
+        self.spans: dict[int, list[list[float]]] = {}
+        self._open: set[int] = set()
+        self.count = 0
+
+    def append(self, packet: Any) -> None:
+        self.count += 1
+        if packet.end_marker:
+            self._open.discard(packet.ssrc)
+        elif packet.ssrc in self._open:
+            self.spans[packet.ssrc][-1][1] = packet.received_at
+        else:
+            self._open.add(packet.ssrc)
+            self.spans.setdefault(packet.ssrc, []).append(
+                [packet.received_at, packet.received_at])
+
+    def __len__(self) -> int:
+        return self.count
+
+
 def _first_audio(figures: Figures, voice: Any, guilds: list[Any],
                  sent: dict[int, list[float]]) -> None:
-    from tests.fakes.discord_voice import _audio
-
+    spans: UtteranceSpans = voice.packets
     by_guild: dict[int, set[int]] = {}
     for session in list(voice.sessions):
         by_guild.setdefault(int(session.identify["server_id"]), set()).add(session.ssrc)
-    packets = list(voice.packets)
     for index, times in sent.items():
-        ssrcs = by_guild.get(guilds[index].id, set())
-        heard = _audio.split_utterances([p for p in packets if p.ssrc in ssrcs])
+        heard = sorted(span for ssrc in by_guild.get(guilds[index].id, set())
+                       for span in spans.spans.get(ssrc, []))
         for i, at in enumerate(times):
             if i >= len(heard):
                 figures.unheard += 1
                 continue
             # discord.py sends nothing between utterances: the first packet starts one.
-            free = heard[i - 1].packets[-1].received_at if i else at
-            figures.first_audio.append(heard[i].started_at - max(at, free))
+            free = heard[i - 1][1] if i else at
+            figures.first_audio.append(heard[i][0] - max(at, free))
 
 
-async def _sample_rss(figures: Figures, voice: Any, when: str) -> None:
+async def _sample_rss(figures: Figures, when: str) -> None:
     figures.rss[when] = rss_mb()
-    packets = list(voice.packets)
-    figures.recorded[when] = await asyncio.to_thread(
-        lambda: sum(len(p.pcm) for p in packets) / 2**20)
 
 
 def _cpu() -> float:
@@ -200,7 +243,7 @@ async def _setup(fake: Any, guilds: list[Any], authors: list[int], voice_count: 
 
 
 @contextlib.asynccontextmanager
-async def _engine(kind: str, model_dir: Path, tmp: Path) -> Any:
+async def _engine(kind: str, model_dir: Path, tmp: Path, nice: int) -> Any:
     """The bot's engine: two synthesis servers behind `engine.remote`, or a local one."""
     from tts_engine.synthesis.remote import RemoteEngine
 
@@ -211,7 +254,10 @@ async def _engine(kind: str, model_dir: Path, tmp: Path) -> Any:
         yield engine
         engine.close()
         return
-    servers = [start_server(model_dir, Path(tempfile.mkdtemp(dir=tmp))) for _ in range(2)]
+    # At the lowest CPU priority: on a real install they run on machines of their own, here
+    # they share the bot's cores and would otherwise be what the bot's loop waits for.
+    servers = [start_server(model_dir, Path(tempfile.mkdtemp(dir=tmp)), nice=nice)
+               for _ in range(2)]
     try:
         engine = RemoteEngine(EngineConfig(remote=[url for _, url in servers], remote_key=KEY))
         await engine.start()
@@ -231,6 +277,7 @@ async def run(args: Any, model_dir: Path) -> Figures:
     discord_fake, voice_fake = fakes()
     side = FakeLoop()
     voice, fake = voice_fake.FakeVoiceServer(), discord_fake.FakeDiscord()
+    voice.packets = UtteranceSpans()
     guilds = [fake.add_guild(f"Server {i}") for i in range(args.servers)]
     authors = [int(fake.add_member(g, "chatter", voice_channel_id=(
         g.voice_channel_id if i < args.voice else None))["user"]["id"])
@@ -243,7 +290,7 @@ async def run(args: Any, model_dir: Path) -> Figures:
         url = f"sqlite://{tmp}/shard.sqlite3"
         await db.init_db(url)
         await _setup(fake, guilds, authors, args.voice, rng)
-        async with _engine(args.synthesis, model_dir, Path(tmp)) as engine:
+        async with _engine(args.synthesis, model_dir, Path(tmp), args.nice) as engine:
             running = await start_bot(fake, voice, engine, url, Path(tmp))
             try:
                 await _measure(args, figures, side, fake, voice, running.bot, guilds, authors,
@@ -270,14 +317,15 @@ async def _measure(args: Any, figures: Figures, side: FakeLoop, fake: Any, voice
     _count_queries(figures)
     stop = asyncio.Event()
     ticker = asyncio.create_task(_ticker(figures, stop))
-    await _sample_rss(figures, voice, "start")
+    await _sample_rss(figures, "start")
     cpu0, t0 = _cpu(), time.monotonic()
     traffic = asyncio.ensure_future(side.run(_traffic(fake, guilds, authors, plan, args.voice)))
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(asyncio.shield(traffic), 60.0)
-    await _sample_rss(figures, voice, "1 min")
-    sent, figures.fake_cpu_s = await traffic
-    await _sample_rss(figures, voice, "end")
+    with _gc_pauses(figures):
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(traffic), 60.0)
+        await _sample_rss(figures, "1 min")
+        sent, figures.fake_cpu_s = await traffic
+    await _sample_rss(figures, "end")
     figures.cpu_s = _cpu() - cpu0
     await asyncio.sleep(args.drain)  # the last messages' speech begins
     stop.set()
@@ -301,15 +349,16 @@ def report(args: Any, f: Figures) -> None:
     cpu_ms = (f.cpu_s - f.fake_cpu_s) / total * 1000 if total else float("nan")
     print(f"load {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs); {args.servers} servers, "
           f"voice in {args.voice}, {args.rate:g} msg/s for {args.duration:g} s, synthesis "
-          f"{args.synthesis}")
+          f"{args.synthesis} (nice {args.nice})")
     print(f"event-loop lag ms: p50 {pct(ms, 0.5):.1f}  p99 {pct(ms, 0.99):.1f}  "
           f"max {max(ms, default=float('nan')):.1f}")
+    print("garbage collector pauses (bot thread): " + ", ".join(
+        f"gen {g}: {len(p)} x, max {max(p) * 1000:.1f} ms, total {sum(p):.2f} s"
+        for g, p in sorted(f.gc_pauses.items())))
     print(f"messages: {f.messages['read']} read, {f.messages['not read']} not read; "
           f"queries per message: read {per['read']:.3f}, not read {per['not read']:.3f} "
           f"(other queries: {f.queries['other']})")
-    print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in f.rss.items())
-          + "; less the fake voice server's recording: "
-          + ", ".join(f"{k} {v - f.recorded[k]:.0f}" for k, v in f.rss.items()))
+    print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in f.rss.items()))
     print(f"CPU per message: {cpu_ms:.2f} ms (process {f.cpu_s:.1f} s less the fakes' thread "
           f"{f.fake_cpu_s:.1f} s)")
     first = f.first_audio
@@ -317,7 +366,7 @@ def report(args: Any, f: Figures) -> None:
           f"({len(first)} heard, {f.unheard} not heard)")
     print(f"| {pct(ms, 0.5):.1f} / {pct(ms, 0.99):.1f} / {max(ms, default=0):.0f} ms "
           f"| {per['read']:.3f} | {per['not read']:.3f} "
-          f"| {' / '.join(f'{v - f.recorded[k]:.0f}' for k, v in f.rss.items())} MB "
+          f"| {' / '.join(f'{v:.0f}' for v in f.rss.values())} MB "
           f"| {cpu_ms:.2f} ms "
           f"| {pct(first, 0.5):.2f} / {pct(first, 0.95):.2f} s |")
 
@@ -333,6 +382,8 @@ def main(argv: list[str] | None = None) -> None:
     command.add_argument("--drain", type=float, default=15.0,
                          help="seconds after the traffic for the last speech to begin")
     command.add_argument("--seed", type=int, default=18)
+    command.add_argument("--nice", type=int, default=19,
+                         help="CPU priority of the synthesis servers (0: the bot's)")
     args = command.parse_args(argv)
     model_dir = checkpoint(args.bench_dir)
     figures = asyncio.run(run(args, model_dir))

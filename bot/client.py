@@ -7,6 +7,7 @@ commands to `discord.dev_guild_id` (instant) or globally.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import logging
 from dataclasses import dataclass
@@ -104,12 +105,28 @@ class TTSBot(commands.Bot):
             log.info("synced %d commands globally (may take a while to appear)", len(synced))
 
     async def on_ready(self) -> None:
-        """Log who we are and where."""
+        """Log who we are and where; move the fresh cache out of the collector's way."""
         log.info("connected as %s in %d servers", self.user, len(self.guilds))
+        settle_heap()
 
 
 class ShardedTTSBot(TTSBot, commands.AutoShardedBot):
     """The bot on `AutoShardedBot`, for large installs."""
+
+
+def settle_heap() -> None:
+    """Collect, then freeze what is left (discord.py's cache of every server, channel and
+    member; the cogs; the engine's objects) out of the garbage collector's way.
+
+    In a bot in 5,000 servers a full collection walked half a million long-lived objects and
+    held the event loop for about half a second, every few minutes. Frozen objects are still
+    freed by reference counting; the few that become cyclic garbage stay until the next
+    READY (a new session rebuilds the cache), which collects everything frozen before
+    freezing again.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def create_bot(resources: BotResources, **options: Any) -> TTSBot:
