@@ -154,8 +154,14 @@ class Case:
     trials: list[Trial] = field(default_factory=list)
 
 
-async def _wait_heard(voice: Any, start: int) -> Any:
-    await voice.wait_until(lambda: first_sound(voice.packets[start:]) is not None, WAIT_S)
+async def _wait_heard(voice: Any, start: int, player: Any = None) -> Any:
+    try:
+        await voice.wait_until(lambda: first_sound(voice.packets[start:]) is not None, WAIT_S)
+    except TimeoutError:
+        if player is not None:
+            print("DEBUG", player.snapshot(), player.current, list(player.queue),
+                  len(voice.packets) - start, flush=True)
+        raise
     return first_sound(voice.packets[start:])
 
 
@@ -181,6 +187,8 @@ async def _message(trace: Trace, fake: Any, voice: Any, bot: Any, guild: Any, au
 async def _skip(trace: Trace, fake: Any, voice: Any, bot: Any, guild: Any, author: int,
                 text: str) -> Trial:
     """A long message plays; a line is queued behind it; `/skip` to the line's first sound."""
+    from tests.fakes.discord_voice._audio import split_utterances
+
     player = bot.voice_manager.player(guild.id)
     start = len(voice.packets)
     await post(fake, guild, author, TEXT_300, "alice")
@@ -191,10 +199,14 @@ async def _skip(trace: Trace, fake: Any, voice: Any, bot: Any, guild: Any, autho
     trace.marks, trace.on = {}, True
     skipped = time.monotonic()
     player.skip()
-    await voice.wait_until(lambda: any(p.end_marker for p in voice.packets[start:]), WAIT_S)
-    start = len(voice.packets)
-    sound = await _wait_heard(voice, start)
-    trace.marks["heard"] = sound.received_at
+
+    def line() -> Any:  # the first utterance begun after the skip, once it has sound
+        for heard in split_utterances(voice.packets[start:]):
+            if heard.started_at > skipped:
+                return first_sound(heard.packets)
+        return None
+    await voice.wait_until(lambda: line() is not None, WAIT_S)
+    trace.marks["heard"] = line().received_at
     trace.on = False
     player.stop()
     await voice.wait_until(lambda: any(p.end_marker for p in voice.packets[start:]), WAIT_S)
@@ -235,6 +247,7 @@ async def run(trials: int, model_dir: Path, threads: int, cases: list[str]) -> l
                             trace, fake, voice, bot, guild, author, text,
                             listen_s=8.0 if name == "long" else 2.0))
                 out.append(case)
+                report([case])
     return out
 
 
@@ -243,11 +256,15 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
-def report(cases: list[Case], hogs: int, threads: int) -> None:
-    """Per case: each step's median and p95 (ms), the first sound, the silence after it."""
+def setting(hogs: int, threads: int) -> None:
+    """The machine and the settings of the run."""
     print(f"load {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs), {hogs} CPU hogs, "
           f"torch threads {threads or 'default'}, OMP_WAIT_POLICY="
-          f"{os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
+          f"{os.environ.get('OMP_WAIT_POLICY', '(unset)')}", flush=True)
+
+
+def report(cases: list[Case]) -> None:
+    """Per case: each step's median and p95 (ms), the first sound, the silence after it."""
     for case in cases:
         print(f"\n{case.name}: {len(case.trials)} trials (ms: median / p95 of each step)")
         previous = 0.0
@@ -265,7 +282,7 @@ def report(cases: list[Case], hogs: int, threads: int) -> None:
         silence = [t.silence_s * 1000 for t in case.trials]
         print(f"  FIRST SOUND {statistics.median(heard):.0f} ms median, "
               f"p95 {_pct(heard, 0.95):.0f} ms (best {min(heard):.0f}, worst {max(heard):.0f});"
-              f" silence after it: max {max(silence):.0f} ms")
+              f" silence after it: max {max(silence):.0f} ms", flush=True)
         del previous
 
 
@@ -297,8 +314,9 @@ def main(argv: list[str] | None = None) -> None:
     args = command.parse_args(argv)
     model_dir = full_checkpoint(args.bench_dir)
     with hogs(args.hogs, 3600):
-        cases = asyncio.run(run(args.trials, model_dir, args.threads, args.cases))
-        report(cases, args.hogs, args.threads)
+        setting(args.hogs, args.threads)
+        asyncio.run(run(args.trials, model_dir, args.threads, args.cases))
+        setting(args.hogs, args.threads)
 
 
 if __name__ == "__main__":
