@@ -6,7 +6,7 @@ speech's. Every step between the MESSAGE_CREATE's dispatch and the first RTP pac
 reaching the fake voice server is timed (`time.monotonic`, one process), for four cases:
 
 - `line`: a one-line message (one short sentence), no name announced;
-- `long`: a 300-character message (the first chunk is its first sentence);
+- `long`: a line, then a 300-character text (the first chunk is the line);
 - `named`: a one-line message introduced by "<name> said" (the phrase comes from the engine's
   cache after the first time, while the message itself is synthesised);
 - `skip`: `/skip` during a long message, to the next message's first sound.
@@ -35,7 +35,7 @@ from typing import Any
 from benchmarks._bots import WAIT_S, first_sound, post, voice_bot
 from benchmarks._model import TEXT_300, full_checkpoint, parser
 
-#: One short sentence each (distinct, so nothing comes from a cache).
+#: One short sentence each.
 LINES = (
     "Is anyone up for a game tonight?", "I just got home from work.",
     "That was a really good movie.", "Can someone send me the link again?",
@@ -44,6 +44,18 @@ LINES = (
     "I think the server is down.", "Let me know when you are free.",
     "The train was late this morning.", "Happy birthday to my best friend!",
 )
+#: Said after a line to make it new: no clip comes from the engine's cache.
+TAILS = ("", "for real", "I guess", "right now", "again", "by the way", "to be honest",
+         "as usual")
+
+
+def distinct_lines() -> Iterator[str]:
+    """LINES, then each with a tail before its last mark, and so on: no text twice."""
+    for tail in TAILS:
+        for line in LINES:
+            yield f"{line[:-1]}, {tail}{line[-1]}" if tail else line
+
+
 #: The steps, in order: (mark, what happens between the previous mark and this one).
 STEPS = (
     ("event", "gateway to the message listener"),
@@ -185,13 +197,13 @@ async def _message(trace: Trace, fake: Any, voice: Any, bot: Any, guild: Any, au
 
 
 async def _skip(trace: Trace, fake: Any, voice: Any, bot: Any, guild: Any, author: int,
-                text: str) -> Trial:
+                opening: str, text: str) -> Trial:
     """A long message plays; a line is queued behind it; `/skip` to the line's first sound."""
     from tests.fakes.discord_voice._audio import split_utterances
 
     player = bot.voice_manager.player(guild.id)
     start = len(voice.packets)
-    await post(fake, guild, author, TEXT_300, "alice")
+    await post(fake, guild, author, f"{opening} {TEXT_300}", "alice")
     await _wait_heard(voice, start)
     await post(fake, guild, author, text, "alice")
     await asyncio.sleep(1.0)  # the line waits its turn while the long one plays
@@ -228,7 +240,7 @@ async def run(trials: int, model_dir: Path, threads: int, cases: list[str]) -> l
         guild, author = guilds[0], authors[0]
         manager = bot.voice_manager
         with _patched(trace, bot):
-            lines = iter(LINES * (4 * trials))
+            lines = distinct_lines()
             for name in cases:
                 case = Case(name)
                 for n in range(trials + 1):  # the first one warms up, and is not counted
@@ -240,9 +252,9 @@ async def run(trials: int, model_dir: Path, threads: int, cases: list[str]) -> l
                         await _message(trace, fake, voice, bot, guild, author, next(lines))
                     elif name == "skip":
                         case.trials.append(await _skip(trace, fake, voice, bot, guild,
-                                                       author, next(lines)))
+                                                       author, next(lines), next(lines)))
                     else:
-                        text = TEXT_300 if name == "long" else next(lines)
+                        text = f"{next(lines)} {TEXT_300}" if name == "long" else next(lines)
                         case.trials.append(await _message(
                             trace, fake, voice, bot, guild, author, text,
                             listen_s=8.0 if name == "long" else 2.0))

@@ -23,6 +23,8 @@ DEFAULT_SECONDS_PER_CHAR = 0.065
 DEFAULT_RATE = 3.0
 #: The longest a start is held back waiting for audio.
 MAX_HOLD_S = 4.0
+#: A chunk that arrived sooner than this came from a cache, not from synthesis.
+INSTANT_S = 0.02
 _SMOOTHING = 0.3
 
 
@@ -35,8 +37,11 @@ class Pacer:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def chunk(self, audio_s: float, wall_s: float) -> None:
-        """A chunk of `audio_s` seconds arrived `wall_s` after the previous one (or the ask)."""
-        if audio_s <= 0 or wall_s <= 0:
+        """A chunk of `audio_s` seconds arrived `wall_s` after the previous one (or the ask).
+        One that arrived at once (a cached clip) says nothing of the synthesis rate: counted,
+        a repeated "gg" made the rate look a thousand times real time, and the next long
+        message started with nothing held back and broke off mid-sentence."""
+        if audio_s <= 0 or wall_s < INSTANT_S:
             return
         with self._lock:
             self.rate += _SMOOTHING * (audio_s / wall_s - self.rate)

@@ -32,3 +32,11 @@ def test_the_rate_follows_what_is_measured():
     assert 0.45 < pacer.rate < 0.6
     pacer.utterance(chars=100, audio_s=8.0, speed=1.0)
     assert pacer.seconds_per_char > 0.065
+
+
+def test_a_cached_clip_says_nothing_of_the_synthesis_rate():
+    pacer = Pacer(rate=1.1)
+    pacer.chunk(audio_s=2.4, wall_s=0.001)  # "gg" again, straight from the cache
+    assert pacer.rate == 1.1
+    # So the next long message on this slow machine is still held back before it starts:
+    assert pacer.hold_s(chars=300, speed=1.0, fed_s=2.0, last_chunk_s=2.0) > 2.0
