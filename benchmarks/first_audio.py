@@ -191,9 +191,19 @@ async def _message(trace: Trace, fake: Any, voice: Any, bot: Any, guild: Any, au
     if listen_s:
         await asyncio.sleep(listen_s)
     silence = current.buffer.underruns * 0.02 if current is not None and current.buffer else 0.0
-    player.stop()
-    await voice.wait_until(lambda: any(p.end_marker for p in voice.packets[start:]), WAIT_S)
+    await _quiet(voice, player)
     return Trial({k: v - sent for k, v in trace.marks.items()}, silence)
+
+
+async def _quiet(voice: Any, player: Any) -> None:
+    """Stop what plays and wait until nothing does (so the next message is heard alone)."""
+    player.stop()
+    deadline = asyncio.get_running_loop().time() + WAIT_S
+    while player.current is not None or player.queue or not (
+            voice.packets and voice.packets[-1].end_marker):
+        assert asyncio.get_running_loop().time() < deadline, "the player never went quiet"
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
 
 
 async def _skip(trace: Trace, fake: Any, voice: Any, bot: Any, guild: Any, author: int,
@@ -220,8 +230,7 @@ async def _skip(trace: Trace, fake: Any, voice: Any, bot: Any, guild: Any, autho
     await voice.wait_until(lambda: line() is not None, WAIT_S)
     trace.marks["heard"] = line().received_at
     trace.on = False
-    player.stop()
-    await voice.wait_until(lambda: any(p.end_marker for p in voice.packets[start:]), WAIT_S)
+    await _quiet(voice, player)
     return Trial({k: v - skipped for k, v in trace.marks.items()}, 0.0)
 
 
