@@ -2,9 +2,9 @@
 
 Times the engine's first chunk of a one-line message (G2P and the model on a whole short
 sentence, the full-size random-weight checkpoint) in a fresh process per setting: torch
-intra-op threads (1 or one per core) and OpenMP's wait policy (the default spins a while at
-each barrier; PASSIVE sleeps at once), on an idle machine and beside `--hogs` CPU-bound
-processes. Prints median and p95 per setting.
+intra-op threads (1 or one per core) and OpenMP's wait policy (libgomp's default spins a
+while at each barrier; PASSIVE, the engine's setting, sleeps at once), on an idle machine and
+beside `--hogs` CPU-bound processes. Prints median and p95 per setting.
 
     python -m benchmarks.threads [--trials 10] [--hogs 2]
 """
@@ -23,7 +23,9 @@ from pathlib import Path
 from benchmarks._model import full_checkpoint, parser
 from benchmarks.first_audio import LINES, hogs
 
-SETTINGS = (("1", None), ("1", "PASSIVE"), ("0", None), ("0", "PASSIVE"))
+#: (engine.threads, OMP_WAIT_POLICY): "0" is one per core. "SPIN" is libgomp's default (it
+#: spins a while, then sleeps); the engine sets PASSIVE unless told otherwise.
+SETTINGS = (("1", "SPIN"), ("1", "PASSIVE"), ("0", "SPIN"), ("0", "PASSIVE"))
 
 
 def child(model_dir: Path, threads: int, trials: int) -> None:
@@ -48,11 +50,10 @@ def child(model_dir: Path, threads: int, trials: int) -> None:
     print(json.dumps(asyncio.run(run())))
 
 
-def _measure(model_dir: Path, threads: str, wait: str | None, trials: int) -> list[float]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    env.pop("OMP_WAIT_POLICY", None)
-    if wait:
-        env["OMP_WAIT_POLICY"] = wait
+def _measure(model_dir: Path, threads: str, wait: str, trials: int) -> list[float]:
+    # libgomp's default is what it does with no OMP_WAIT_POLICY at all; the engine would set
+    # PASSIVE, so "SPIN" is passed as an unknown value that libgomp ignores.
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": wait}
     out = subprocess.run([sys.executable, "-m", "benchmarks.threads", "--child", str(model_dir),
                           threads, str(trials)], env=env, check=True, capture_output=True,
                          text=True, timeout=900)
@@ -72,18 +73,20 @@ def main(argv: list[str] | None = None) -> None:
         return
     command = parser(__doc__, trials=10)
     command.add_argument("--hogs", type=int, default=2, help="CPU-bound processes beside")
+    command.add_argument("--settings", nargs="+", type=int, help="rows of SETTINGS (from 0)")
     args = command.parse_args(argv)
     model_dir = full_checkpoint(args.bench_dir)
     print(f"{os.cpu_count()} CPUs; first chunk of a one-line message, ms (median / p95)")
     print("| torch threads | OMP_WAIT_POLICY | idle | beside "
           f"{args.hogs} CPU hogs | slow-down |")
     print("| --- | --- | --- | --- | --- |")
-    for threads, wait in SETTINGS:
+    rows = [SETTINGS[n] for n in args.settings] if args.settings else SETTINGS
+    for threads, wait in rows:
         idle = _measure(model_dir, threads, wait, args.trials)
         load_idle = os.getloadavg()[0]
         with hogs(args.hogs, 900):
             busy = _measure(model_dir, threads, wait, args.trials)
-        print(f"| {threads if threads != '0' else 'one per core'} | {wait or '(default)'} "
+        print(f"| {threads if threads != '0' else 'one per core'} | {wait} "
               f"| {statistics.median(idle) * 1000:.0f} / {_pct(idle, 0.95) * 1000:.0f} "
               f"(load {load_idle:.1f}) "
               f"| {statistics.median(busy) * 1000:.0f} / {_pct(busy, 0.95) * 1000:.0f} "

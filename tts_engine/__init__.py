@@ -8,7 +8,15 @@ without loading torch).
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
+
+# OpenMP's threads sleep when they wait at a barrier instead of spinning first. On 2 cores
+# beside two CPU-bound processes (`python -m benchmarks.threads`), a one-line message's first
+# chunk took a median 6.1 s (p95 12.9 s) spinning and 4.8 s (p95 5.7 s) sleeping; idle, 2.1 and
+# 2.0 s. libgomp reads this when torch loads, so it is set before anything here imports torch;
+# a value already in the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from tts_engine.config import EngineConfig
 from tts_engine.speech import LANGUAGES, SAMPLE_RATE, Audio, SpeechRequest, VoiceInfo
