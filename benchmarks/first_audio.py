@@ -166,14 +166,8 @@ class Case:
     trials: list[Trial] = field(default_factory=list)
 
 
-async def _wait_heard(voice: Any, start: int, player: Any = None) -> Any:
-    try:
-        await voice.wait_until(lambda: first_sound(voice.packets[start:]) is not None, WAIT_S)
-    except TimeoutError:
-        if player is not None:
-            print("DEBUG", player.snapshot(), player.current, list(player.queue),
-                  len(voice.packets) - start, flush=True)
-        raise
+async def _wait_heard(voice: Any, start: int) -> Any:
+    await voice.wait_until(lambda: first_sound(voice.packets[start:]) is not None, WAIT_S)
     return first_sound(voice.packets[start:])
 
 
@@ -288,7 +282,6 @@ def report(cases: list[Case]) -> None:
     """Per case: each step's median and p95 (ms), the first sound, the silence after it."""
     for case in cases:
         print(f"\n{case.name}: {len(case.trials)} trials (ms: median / p95 of each step)")
-        previous = 0.0
         for mark, what in STEPS:
             values = [t.marks[mark] for t in case.trials if mark in t.marks]
             if not values:
@@ -298,13 +291,11 @@ def report(cases: list[Case]) -> None:
                      for t in case.trials if mark in t.marks]
             print(f"  {what:52} {statistics.median(steps):7.1f} / {_pct(steps, 0.95):7.1f}"
                   f"   (at {statistics.median(values) * 1000:7.1f})")
-            previous = statistics.median(values)
         heard = [t.marks["heard"] * 1000 for t in case.trials]
         silence = [t.silence_s * 1000 for t in case.trials]
         print(f"  FIRST SOUND {statistics.median(heard):.0f} ms median, "
               f"p95 {_pct(heard, 0.95):.0f} ms (best {min(heard):.0f}, worst {max(heard):.0f});"
               f" silence after it: max {max(silence):.0f} ms", flush=True)
-        del previous
 
 
 def _before(mark: str, than: str) -> bool:

@@ -43,9 +43,7 @@ async def measure(engine: Engine, trials: int) -> dict[str, float]:
 def start_server(model_dir: Path, tmp: Path, nice: int = 0
                  ) -> tuple[subprocess.Popen[bytes], str]:
     """An API process on a free loopback port (at `nice`); returns once its engine is warm."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
+    port = free_port()
     config = tmp / "synth.toml"
     config.write_text(
         f'[engine]\nmodel_dir = "{model_dir.resolve()}"\ndevice = "cpu"\nthreads = 1\n'
@@ -53,6 +51,18 @@ def start_server(model_dir: Path, tmp: Path, nice: int = 0
         f'[database]\nurl = "sqlite://{tmp}/synth.sqlite3"\n[storage]\nlocal_dir = "{tmp}/a"\n'
         f'[jobs]\nworkers = 0\n[api]\nenabled = true\nport = {port}\n'
         f'[api.keys]\n"{KEY}" = "bench"\n', "utf-8")
+    return spawn_api(config, nice), f"http://127.0.0.1:{port}"
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def spawn_api(config: Path, nice: int = 0) -> subprocess.Popen[bytes]:
+    """`python -m bot --config CONFIG api` (at `nice`), once its engine is warm."""
     process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "api"],
                                env={**os.environ, "HF_HUB_OFFLINE": "1"},
                                preexec_fn=(lambda: os.nice(nice)) if nice else None,
@@ -62,9 +72,9 @@ def start_server(model_dir: Path, tmp: Path, nice: int = 0
         if b"Engine warm" in line:
             break
     else:
-        raise SystemExit("the synthesis server did not start")
+        raise SystemExit("the API process did not start")
     threading.Thread(target=process.stderr.read, daemon=True).start()
-    return process, f"http://127.0.0.1:{port}"
+    return process
 
 
 def rss_mb(pid: int | None = None) -> float:

@@ -16,10 +16,8 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -33,21 +31,15 @@ from wyoming.tts import Synthesize
 
 from benchmarks._model import TEXT_300, full_checkpoint, parser
 from benchmarks.first_audio import LINES
-from benchmarks.remote import rss_mb
+from benchmarks.remote import free_port, rss_mb, spawn_api
 
 KEY = "soak-key"
 VOICES = ("af_heart", "af_bella", "am_adam", "bf_emma", "af_heart:60,am_adam:40")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_api(model_dir: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], str, int]:
     """The API process with Wyoming and one job worker; returns once its engine is warm."""
-    port, wyoming = _free_port(), _free_port()
+    port, wyoming = free_port(), free_port()
     config = tmp / "soak.toml"
     config.write_text(
         f'[engine]\nmodel_dir = "{model_dir.resolve()}"\ndevice = "cpu"\n'
@@ -55,19 +47,7 @@ def start_api(model_dir: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], str,
         f'[jobs]\nworkers = 1\n[api]\nenabled = true\nport = {port}\n'
         f'rate_limit_per_minute = 100000\n[api.keys]\n"{KEY}" = "soak"\n'
         f'[wyoming]\nenabled = true\nuri = "tcp://127.0.0.1:{wyoming}"\n', "utf-8")
-    process = subprocess.Popen([sys.executable, "-m", "bot", "--config", str(config), "api"],
-                               env={**os.environ, "HF_HUB_OFFLINE": "1"},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert process.stderr is not None
-    for line in iter(process.stderr.readline, b""):
-        if b"Engine warm" in line:
-            break
-    else:
-        raise SystemExit("the API process did not start")
-    import threading
-
-    threading.Thread(target=process.stderr.read, daemon=True).start()
-    return process, f"http://127.0.0.1:{port}", wyoming
+    return spawn_api(config), f"http://127.0.0.1:{port}", wyoming
 
 
 async def _speech(http: aiohttp.ClientSession, url: str, rng: random.Random) -> str:
