@@ -29,6 +29,9 @@ class EngineConfig(BaseModel):
     default_lang: str = "a"
     # Fast CPU inference (folded weight norm, per-module precision); `false` is stock Kokoro.
     fast: bool = True
+    # Freed memory the fast path may keep for reuse (MB) beyond the process's size after the
+    # last release; past it, freed pages go back to the OS (tts_engine.model.heap).
+    retained_heap_mb: int = Field(default=1024, ge=0)
     # Torch intra-op threads; 0 means one per core.
     threads: int = Field(default=0, ge=0)
     # Inference threads shared by every caller of the engine (scheduled fairly, chunk by chunk).

@@ -17,6 +17,7 @@ import torch
 from tts_engine.config import EngineConfig
 from tts_engine.errors import ModelUnavailable, NothingToSay, SynthesisCancelled
 from tts_engine.model import files as model_files
+from tts_engine.model.heap import RetainedHeap
 from tts_engine.model.shared import shared_model
 from tts_engine.model.voices import VoiceLibrary, parse_spec
 from tts_engine.speech import SAMPLE_RATE, Audio, SpeechRequest
@@ -50,6 +51,8 @@ class LocalEngine(Engine):
         self._g2p: G2P | None = None
         self._library: VoiceLibrary | None = None
         self.device = "cpu"
+        #: Bounds the freed memory the fast path keeps (see `tts_engine.model.heap`).
+        self.heap = RetainedHeap(config.retained_heap_mb << 20)
         #: Finished clips by request, so a repeated phrase costs no inference.
         self.cache: AudioCache[Audio] = AudioCache.from_config(
             config.cache_entries, config.cache_max_mb
@@ -154,6 +157,7 @@ class LocalEngine(Engine):
         audio = self._model(phonemes, ref_s, speed)
         samples = np.asarray(audio.detach().cpu().numpy(), dtype=np.float32).reshape(-1)
         self.stats.add(time.perf_counter() - started, len(samples))
+        self.heap.check()
         return samples
 
     def _chunks(self, req: SpeechRequest) -> Iterator[Chunk]:

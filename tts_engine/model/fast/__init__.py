@@ -19,9 +19,9 @@ from kokoro.istftnet import AdainResBlk1d, AdaINResBlock1, Decoder, Generator
 from torch import nn
 
 from tts_engine.model.fast._fused import AdaINSnake
-from tts_engine.model.fast._malloc import tune_malloc
 from tts_engine.model.fast._modules import FusedResBlock, LowPrecisionConv, maybe_low
 from tts_engine.model.fast._weightnorm import fold_weight_norm
+from tts_engine.model.heap import tune_malloc
 
 __all__ = ["FastOptions", "FastReport", "bf16_supported", "fold_weight_norm", "optimize"]
 
@@ -35,7 +35,7 @@ BF16_GROUPS = ("decode", "ups", "resblocks", "noise", "post")
 class FastOptions:
     """What `optimize` does. The defaults are the measured winners (see README, Performance)."""
 
-    #: Keep freed memory in glibc's heap (process-wide; see `_malloc`).
+    #: Keep freed memory in glibc's heap (process-wide; see `tts_engine.model.heap`).
     tune_malloc: bool = True
     fold_weight_norm: bool = True
     fuse: bool = True
