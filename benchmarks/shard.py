@@ -8,12 +8,13 @@ configured but no voice) for `--duration` seconds. Synthesis goes through two sy
 (`engine.remote`, each `python -m bot api` on a tiny checkpoint with realistic durations), or
 with `--synthesis local` through the local engine on that checkpoint.
 
-The fakes run on their own thread and event loop, so the bot's loop carries only the bot.
-Printed: event-loop lag p50/p99/max (a 20 ms ticker on the bot's loop), database queries per
-message where the bot reads and where it does not (counted in the message listener's context),
-RSS at the start, after one minute and at the end, CPU per message (the process less the fakes'
-thread), and first audio p50/p95 in the voice channels (from the message, or from the end of
-the previous utterance when the channel was still speaking).
+The fakes run in a process of their own (`benchmarks._fakeside`), as Discord does, so the bot's
+process, its loop, GIL, CPU and memory, carries only the bot. Printed: event-loop lag
+p50/p99/max (a 20 ms ticker on the bot's loop), database queries per message where the bot
+reads and where it does not (counted in the message listener's context), RSS at the start,
+after one minute and at the end, CPU per message (the bot's process), and first audio p50/p95
+in the voice channels (from the message, or from the end of the previous utterance when the
+channel was still speaking).
 
     python -m benchmarks.shard [--duration 600] [--rate 200] [--servers 5000] [--voice 50]
 """
@@ -31,38 +32,22 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from benchmarks._bots import fakes, start_bot
+from benchmarks._fakeside import FakeSide
 from benchmarks._model import parser
 from benchmarks.multiserver import SHORT
 from benchmarks.remote import KEY, rss_mb, start_server
 from tts_engine import EngineConfig, LocalEngine
 from tts_engine.tools.checkpoint import build_checkpoint, tiny_config
 
-T = TypeVar("T")
 #: Which kind of message the listener is handling ("read" / "not read"), for the query hook.
 KIND: contextvars.ContextVar[str] = contextvars.ContextVar("kind", default="other")
 VOICES = ("af_heart",)
-
-
-class FakeLoop:
-    """An event loop on its own thread, where the fakes live."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 @dataclass
@@ -74,6 +59,7 @@ class Figures:
     messages: Counter[str] = field(default_factory=Counter)
     rss: dict[str, float] = field(default_factory=dict)
     cpu_s: float = 0.0
+    #: CPU seconds of the fakes' process (not the bot's; for the record).
     fake_cpu_s: float = 0.0
     first_audio: list[float] = field(default_factory=list)
     unheard: int = 0
@@ -122,7 +108,7 @@ def _label_messages(figures: Figures, voice_guilds: set[int]) -> None:
 
 @contextlib.contextmanager
 def _gc_pauses(figures: Figures) -> Iterator[None]:
-    """Time each collection the bot's thread makes (the fakes' thread is not counted)."""
+    """Time each collection the bot's event-loop thread makes (not its player threads')."""
     started: list[float] = []
     me = threading.get_ident()
 
@@ -159,69 +145,6 @@ def _plan(rng: random.Random, duration: float, rate: float, guilds: int
     return out
 
 
-async def _traffic(fake: Any, guilds: list[Any], authors: list[int],
-                   plan: list[tuple[float, int, str]], voice_count: int
-                   ) -> tuple[dict[int, list[float]], float]:
-    """Send the plan (runs on the fakes' loop); returns the voice servers' send times and the
-    CPU seconds this thread spent."""
-    from benchmarks._bots import post
-
-    cpu0, t0 = time.thread_time(), time.monotonic()
-    sent: dict[int, list[float]] = {}
-    for at, index, text in plan:
-        delay = t0 + at - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        when = await post(fake, guilds[index], authors[index], text)
-        if index < voice_count:
-            sent.setdefault(index, []).append(when)
-    return sent, time.thread_time() - cpu0
-
-
-class UtteranceSpans:
-    """Stands in for the fake voice server's list of received packets: keeps when each
-    utterance began and ended per SSRC (discord.py ends each played source with silence
-    markers), not the packets, so the fake's memory does not grow with the audio it hears
-    and the process's RSS is the bot's."""
-
-    def __init__(self) -> None:
-        self.spans: dict[int, list[list[float]]] = {}
-        self._open: set[int] = set()
-        self.count = 0
-
-    def append(self, packet: Any) -> None:
-        self.count += 1
-        if packet.end_marker:
-            self._open.discard(packet.ssrc)
-        elif packet.ssrc in self._open:
-            self.spans[packet.ssrc][-1][1] = packet.received_at
-        else:
-            self._open.add(packet.ssrc)
-            self.spans.setdefault(packet.ssrc, []).append(
-                [packet.received_at, packet.received_at])
-
-    def __len__(self) -> int:
-        return self.count
-
-
-def _first_audio(figures: Figures, voice: Any, guilds: list[Any],
-                 sent: dict[int, list[float]]) -> None:
-    spans: UtteranceSpans = voice.packets
-    by_guild: dict[int, set[int]] = {}
-    for session in list(voice.sessions):
-        by_guild.setdefault(int(session.identify["server_id"]), set()).add(session.ssrc)
-    for index, times in sent.items():
-        heard = sorted(span for ssrc in by_guild.get(guilds[index].id, set())
-                       for span in spans.spans.get(ssrc, []))
-        for i, at in enumerate(times):
-            if i >= len(heard):
-                figures.unheard += 1
-                continue
-            # discord.py sends nothing between utterances: the first packet starts one.
-            free = heard[i - 1][1] if i else at
-            figures.first_audio.append(heard[i][0] - max(at, free))
-
-
 async def _sample_rss(figures: Figures, when: str) -> None:
     figures.rss[when] = rss_mb()
 
@@ -231,8 +154,7 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-async def _setup(fake: Any, guilds: list[Any], authors: list[int], voice_count: int,
-                 rng: random.Random) -> None:
+async def _setup(guilds: list[Any], voice_count: int, rng: random.Random) -> None:
     """Voice servers read their text channel; a tenth of the others have one configured."""
     from storage.models import GuildSettings
 
@@ -274,63 +196,53 @@ async def run(args: Any, model_dir: Path) -> Figures:
     from storage import db
 
     figures, rng = Figures(), random.Random(args.seed)
-    discord_fake, voice_fake = fakes()
-    side = FakeLoop()
-    voice, fake = voice_fake.FakeVoiceServer(), discord_fake.FakeDiscord()
-    voice.packets = UtteranceSpans()
-    guilds = [fake.add_guild(f"Server {i}") for i in range(args.servers)]
-    authors = [int(fake.add_member(g, "chatter", voice_channel_id=(
-        g.voice_channel_id if i < args.voice else None))["user"]["id"])
-        for i, g in enumerate(guilds)]
-    await side.run(voice.start())
-    fake.voice_endpoint = voice.endpoint
-    await side.run(fake.start())
-    _label_messages(figures, {g.id for g in guilds[:args.voice]})
-    with tempfile.TemporaryDirectory() as tmp, fake.patched():
-        url = f"sqlite://{tmp}/shard.sqlite3"
-        await db.init_db(url)
-        await _setup(fake, guilds, authors, args.voice, rng)
-        async with _engine(args.synthesis, model_dir, Path(tmp), args.nice) as engine:
-            running = await start_bot(fake, voice, engine, url, Path(tmp))
-            try:
-                await _measure(args, figures, side, fake, voice, running.bot, guilds, authors,
-                               rng)
-            finally:
-                await running.bot.voice_manager.close()
-                await running.bot.close()
-                await asyncio.gather(running.task, return_exceptions=True)
-                await running.jobs.stop()
-                await db.close_db()
-    await side.run(fake.stop())
-    await side.run(voice.stop())
-    side.stop()
+    side = FakeSide(args.servers, args.voice)
+    try:
+        guilds = side.guilds
+        _label_messages(figures, {g.id for g in guilds[:args.voice]})
+        with tempfile.TemporaryDirectory() as tmp, fakes()[0].pointed_at(side.base_url):
+            url = f"sqlite://{tmp}/shard.sqlite3"
+            await db.init_db(url)
+            await _setup(guilds, args.voice, rng)
+            async with _engine(args.synthesis, model_dir, Path(tmp), args.nice) as engine:
+                running = await start_bot(side, side, engine, url, Path(tmp))
+                try:
+                    await _measure(args, figures, side, running.bot, rng)
+                finally:
+                    await running.bot.voice_manager.close()
+                    await running.bot.close()
+                    await asyncio.gather(running.task, return_exceptions=True)
+                    await running.jobs.stop()
+                    await db.close_db()
+    finally:
+        side.close()
     return figures
 
 
-async def _measure(args: Any, figures: Figures, side: FakeLoop, fake: Any, voice: Any,
-                   bot: Any, guilds: list[Any], authors: list[int],
+async def _measure(args: Any, figures: Figures, side: FakeSide, bot: Any,
                    rng: random.Random) -> None:
-    for g in guilds[:args.voice]:
+    for g in side.guilds[:args.voice]:
         channel = bot.get_guild(g.id).get_channel(g.voice_channel_id)
         await bot.voice_manager.join(channel)
-    plan = _plan(rng, args.duration, args.rate, len(guilds))
+    plan = _plan(rng, args.duration, args.rate, len(side.guilds))
     _count_queries(figures)
     stop = asyncio.Event()
     ticker = asyncio.create_task(_ticker(figures, stop))
     await _sample_rss(figures, "start")
     cpu0, t0 = _cpu(), time.monotonic()
-    traffic = asyncio.ensure_future(side.run(_traffic(fake, guilds, authors, plan, args.voice)))
+    traffic = asyncio.ensure_future(side.send(plan))
     with _gc_pauses(figures):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(traffic), 60.0)
         await _sample_rss(figures, "1 min")
-        sent, figures.fake_cpu_s = await traffic
+        await traffic
     await _sample_rss(figures, "end")
     figures.cpu_s = _cpu() - cpu0
     await asyncio.sleep(args.drain)  # the last messages' speech begins
     stop.set()
     await ticker
-    _first_audio(figures, voice, guilds, sent)
+    figures.fake_cpu_s, first, figures.unheard = await side.first_audio()
+    figures.first_audio.extend(first)
     print(f"sent {len(plan)} messages in {time.monotonic() - t0 - args.drain:.0f} s")
 
 
@@ -346,7 +258,7 @@ def report(args: Any, f: Figures) -> None:
     per = {k: f.queries[k] / f.messages[k] if f.messages[k] else float("nan")
            for k in ("read", "not read")}
     total = sum(f.messages.values())
-    cpu_ms = (f.cpu_s - f.fake_cpu_s) / total * 1000 if total else float("nan")
+    cpu_ms = f.cpu_s / total * 1000 if total else float("nan")
     print(f"load {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs); {args.servers} servers, "
           f"voice in {args.voice}, {args.rate:g} msg/s for {args.duration:g} s, synthesis "
           f"{args.synthesis} (nice {args.nice})")
@@ -359,8 +271,8 @@ def report(args: Any, f: Figures) -> None:
           f"queries per message: read {per['read']:.3f}, not read {per['not read']:.3f} "
           f"(other queries: {f.queries['other']})")
     print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in f.rss.items()))
-    print(f"CPU per message: {cpu_ms:.2f} ms (process {f.cpu_s:.1f} s less the fakes' thread "
-          f"{f.fake_cpu_s:.1f} s)")
+    print(f"CPU per message: {cpu_ms:.2f} ms (the bot's process {f.cpu_s:.1f} s; the fakes' "
+          f"process {f.fake_cpu_s:.1f} s)")
     first = f.first_audio
     print(f"first audio s: p50 {pct(first, 0.5):.3f}  p95 {pct(first, 0.95):.3f}  "
           f"({len(first)} heard, {f.unheard} not heard)")

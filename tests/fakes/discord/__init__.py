@@ -56,9 +56,9 @@ from __future__ import annotations
 from . import _payloads as payloads
 from ._gateway import GatewayFrame, GatewaySession
 from ._rest import RecordedFile, RecordedRequest, reply
-from ._server import FakeDiscord, FakeGuild, FakeInteraction
+from ._server import FakeDiscord, FakeGuild, FakeInteraction, pointed_at
 
 __all__ = [
     "FakeDiscord", "FakeGuild", "FakeInteraction", "GatewayFrame", "GatewaySession",
-    "RecordedFile", "RecordedRequest", "payloads", "reply",
+    "RecordedFile", "RecordedRequest", "payloads", "pointed_at", "reply",
 ]

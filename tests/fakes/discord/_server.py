@@ -20,6 +20,22 @@ from ._rest import RecordedRequest, build_routes, record_middleware
 API_PREFIX = "/api/v10"
 
 
+@contextlib.contextmanager
+def pointed_at(base_url: str) -> Iterator[None]:
+    """Point discord.py's REST base and gateway at the fake listening on `base_url` (restored
+    on exit); the fake may run in another process."""
+    old_base = discord.http.Route.BASE
+    old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = base_url + API_PREFIX
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(
+        base_url.replace("http://", "ws://") + "/gateway")
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE = old_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+
 @dataclass
 class FakeGuild:
     """Handles to the ids of a guild the fake serves (see `FakeDiscord.add_guild`)."""
@@ -144,18 +160,9 @@ class FakeDiscord:
         """The gateway's ws:// URL."""
         return self.base_url.replace("http://", "ws://") + "/gateway"
 
-    @contextlib.contextmanager
-    def patched(self) -> Iterator[None]:
+    def patched(self) -> contextlib.AbstractContextManager[None]:
         """Point discord.py's REST base and gateway at this fake (restored on exit)."""
-        old_base = discord.http.Route.BASE
-        old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-        discord.http.Route.BASE = self.base_url + API_PREFIX
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
-        try:
-            yield
-        finally:
-            discord.http.Route.BASE = old_base
-            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+        return pointed_at(self.base_url)
 
     # --- waiting ---------------------------------------------------------------------------
     async def notify(self) -> None:

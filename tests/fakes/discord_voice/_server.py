@@ -87,6 +87,12 @@ class FakeVoiceServer:
         self.ws_port = 0
         self.udp_port = 0
 
+    @property
+    def ca_pem(self) -> str:
+        """The certificate (PEM) a client trusts to reach this server from another process:
+        `ssl.create_default_context(cadata=server.ca_pem)`."""
+        return self._ca.cert_pem.bytes().decode()
+
     # --- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         """Listen on free loopback ports (TLS websocket and UDP)."""
