@@ -5,8 +5,9 @@ full-size random-weight checkpoint with realistic durations, then keeps `--concu
 clients busy for `--duration` seconds with a seeded mix: OpenAI `/v1/audio/speech` (streamed
 PCM, whole WAV and MP3, repeated texts that the clip cache serves, voice blends, speeds),
 `/api/v1/tts/generate` jobs polled to the end and deleted, Wyoming `synthesize`, and bad input
-(unknown voice, empty and oversized text, speed out of range). Prints the process's RSS at
-every `--every` seconds and the growth after warm-up, with what was sent.
+(unknown voice, empty and oversized text, speed out of range). Samples the process's RSS every
+5 s; prints it (and the highest since the line before) every `--every` seconds, then the growth
+after warm-up, with what was sent.
 
     python -m benchmarks.soak [--duration 3600] [--concurrency 2] [--every 300]
 """
@@ -34,7 +35,9 @@ from benchmarks.first_audio import LINES
 from benchmarks.remote import free_port, rss_mb, spawn_api
 
 KEY = "soak-key"
-VOICES = ("af_heart", "af_bella", "am_adam", "bf_emma", "af_heart:60,am_adam:40")
+#: Seconds between RSS samples (the lines printed are `--every` apart).
+SAMPLE_S = 5.0
+VOICES = ("af_heart", "af_bella", "am_adam", "bf_emma", "af_heart(3)+am_adam(2)")
 
 
 def start_api(model_dir: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], str, int]:
@@ -132,21 +135,27 @@ async def run(args: Any, model_dir: Path) -> None:
             until = t0 + args.duration
             clients = [asyncio.create_task(_client(url, port, args.seed + n, until, sent))
                        for n in range(args.concurrency)]
+            printed = t0
             while time.monotonic() < until:
-                await asyncio.sleep(min(args.every, max(0.0, until - time.monotonic())))
+                await asyncio.sleep(min(SAMPLE_S, max(0.0, until - time.monotonic())))
                 samples.append((time.monotonic() - t0, rss_mb(process.pid)))
-                print(f"{samples[-1][0] / 60:5.1f} min  RSS {samples[-1][1]:7.0f} MB  "
-                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+                if time.monotonic() - printed >= args.every or time.monotonic() >= until:
+                    printed = time.monotonic()
+                    recent = [rss for at, rss in samples if at > printed - t0 - args.every]
+                    print(f"{samples[-1][0] / 60:5.1f} min  RSS {samples[-1][1]:7.0f} MB  "
+                          f"(max since the last line {max(recent):7.0f} MB)  "
+                          f"load {os.getloadavg()[0]:.1f}", flush=True)
             await asyncio.gather(*clients)
         finally:
             process.kill()
             process.wait()
     warm = [rss for at, rss in samples if at >= args.warmup]
     print(f"\nsent: {dict(sorted(sent.items()))}")
+    thirds = [warm[i * len(warm) // 3:(i + 1) * len(warm) // 3] for i in range(3)]
     print(f"RSS MB: start {samples[0][1]:.0f}, after warm-up ({args.warmup / 60:.0f} min) "
-          f"{warm[0]:.0f}, end {samples[-1][1]:.0f}, max {max(r for _, r in samples):.0f}; "
-          f"after warm-up: median {statistics.median(warm):.0f}, growth "
-          f"{(samples[-1][1] - warm[0]) / warm[0] * 100:+.1f}%")
+          f"{warm[0]:.0f}, end {samples[-1][1]:.0f}, max {max(r for _, r in samples):.0f}")
+    print("after warm-up, by thirds of the time (median / max MB): " + ", ".join(
+        f"{statistics.median(t):.0f} / {max(t):.0f}" for t in thirds if t))
 
 
 def main(argv: list[str] | None = None) -> None:
