@@ -12,7 +12,8 @@ The fakes run in a process of their own (`benchmarks._fakeside`), as Discord doe
 process, its loop, GIL, CPU and memory, carries only the bot. Printed: event-loop lag
 p50/p99/max (a 20 ms ticker on the bot's loop), database queries per message where the bot
 reads and where it does not (counted in the message listener's context), RSS at the start,
-after one minute and at the end, CPU per message (the bot's process), and first audio p50/p95
+after one minute and at the end (and each minute, with the audio the players hold and the
+utterances queued), CPU per message (the bot's process), and first audio p50/p95
 in the voice channels (from the message, or from the end of the previous utterance when the
 channel was still speaking).
 
@@ -63,6 +64,8 @@ class Figures:
     fake_cpu_s: float = 0.0
     first_audio: list[float] = field(default_factory=list)
     unheard: int = 0
+    #: Each minute: (RSS MB, MB of audio the players hold, utterances queued).
+    minutes: list[tuple[float, float, int]] = field(default_factory=list)
     #: Garbage collector pauses on the bot's thread, seconds, by generation.
     gc_pauses: dict[int, list[float]] = field(default_factory=dict)
 
@@ -149,6 +152,15 @@ async def _sample_rss(figures: Figures, when: str) -> None:
     figures.rss[when] = rss_mb()
 
 
+async def _each_minute(figures: Figures, bot: Any) -> None:
+    """What the process holds each minute: RSS, the players' audio and their queues."""
+    while True:
+        await asyncio.sleep(60.0)
+        players = list(bot.voice_manager.players.values())
+        figures.minutes.append((rss_mb(), sum(p.buffered_bytes() for p in players) / 1e6,
+                                sum(len(p.queue) for p in players)))
+
+
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -231,6 +243,7 @@ async def _measure(args: Any, figures: Figures, side: FakeSide, bot: Any,
     await _sample_rss(figures, "start")
     cpu0, t0 = _cpu(), time.monotonic()
     traffic = asyncio.ensure_future(side.send(plan))
+    minutes = asyncio.create_task(_each_minute(figures, bot))
     with _gc_pauses(figures):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(traffic), 60.0)
@@ -238,6 +251,7 @@ async def _measure(args: Any, figures: Figures, side: FakeSide, bot: Any,
         await traffic
     await _sample_rss(figures, "end")
     figures.cpu_s = _cpu() - cpu0
+    minutes.cancel()
     await asyncio.sleep(args.drain)  # the last messages' speech begins
     stop.set()
     await ticker
@@ -269,8 +283,11 @@ def report(args: Any, f: Figures) -> None:
         for g, p in sorted(f.gc_pauses.items())))
     print(f"messages: {f.messages['read']} read, {f.messages['not read']} not read; "
           f"queries per message: read {per['read']:.3f}, not read {per['not read']:.3f} "
-          f"(other queries: {f.queries['other']})")
+          f"({f.queries['read']} and {f.queries['not read']} queries; "
+          f"other queries: {f.queries['other']})")
     print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in f.rss.items()))
+    print("each minute, RSS MB (audio the players hold MB, utterances queued): " + ", ".join(
+        f"{rss:.0f} ({audio:.1f}, {queued})" for rss, audio, queued in f.minutes))
     print(f"CPU per message: {cpu_ms:.2f} ms (the bot's process {f.cpu_s:.1f} s; the fakes' "
           f"process {f.fake_cpu_s:.1f} s)")
     first = f.first_audio
