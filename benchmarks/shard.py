@@ -12,10 +12,11 @@ The fakes run in a process of their own (`benchmarks._fakeside`), as Discord doe
 process, its loop, GIL, CPU and memory, carries only the bot. Printed: event-loop lag
 p50/p99/max (a 20 ms ticker on the bot's loop), database queries per message where the bot
 reads and where it does not (counted in the message listener's context), RSS at the start,
-after one minute and at the end (and each minute, with the audio the players hold and the
-utterances queued), CPU per message (the bot's process), and first audio p50/p95
-in the voice channels (from the message, or from the end of the previous utterance when the
-channel was still speaking).
+after one minute and at the end (then after `malloc_trim`, which hands back what the C heap
+kept of freed memory), RSS each minute with the audio the players hold and the utterances
+queued, CPU per message (the bot's process), and first audio p50/p95 in the voice channels
+(from the message, or from the end of the previous utterance when the channel was still
+speaking).
 
     python -m benchmarks.shard [--duration 600] [--rate 200] [--servers 5000] [--voice 50]
 """
@@ -25,6 +26,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import ctypes
+import ctypes.util
 import gc
 import os
 import random
@@ -252,6 +255,11 @@ async def _measure(args: Any, figures: Figures, side: FakeSide, bot: Any,
     await _sample_rss(figures, "end")
     figures.cpu_s = _cpu() - cpu0
     minutes.cancel()
+    # How much of the end's RSS is memory the C heap keeps after it was freed (not the bot's).
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    if hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
+        await _sample_rss(figures, "end after malloc_trim")
     await asyncio.sleep(args.drain)  # the last messages' speech begins
     stop.set()
     await ticker
@@ -295,7 +303,7 @@ def report(args: Any, f: Figures) -> None:
           f"({len(first)} heard, {f.unheard} not heard)")
     print(f"| {pct(ms, 0.5):.1f} / {pct(ms, 0.99):.1f} / {max(ms, default=0):.0f} ms "
           f"| {per['read']:.3f} | {per['not read']:.3f} "
-          f"| {' / '.join(f'{v:.0f}' for v in f.rss.values())} MB "
+          f"| {' / '.join(f'{f.rss[k]:.0f}' for k in ('start', '1 min', 'end'))} MB "
           f"| {cpu_ms:.2f} ms "
           f"| {pct(first, 0.5):.2f} / {pct(first, 0.95):.2f} s |")
 
