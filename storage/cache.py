@@ -13,16 +13,13 @@ until the cache evicts something.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
-import asyncpg
 from cachetools import LRUCache
-from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, wait_exponential
+
+from storage.listen import Listener
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +124,6 @@ class RowCache(Generic[V]):
 _REGISTRY: dict[str, RowCache[Any]] = {}
 #: Whether cached values can be trusted (always on SQLite; while LISTENing on PostgreSQL).
 _live = True
-_ORIGIN = uuid.uuid4().hex
 
 
 def _set_live(live: bool) -> None:
@@ -145,89 +141,44 @@ async def changed(cache: RowCache[Any], key: str) -> None:
     """A row behind `cache[key]` was written: forget it here and in every other process."""
     cache.invalidate(key)
     listener = _listener
-    if listener is not None:
-        await listener.notify(cache.name, key)
-
-
-def _on_notify(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
-    origin, _, rest = payload.partition(" ")
-    name, _, key = rest.partition(" ")
-    cache = _REGISTRY.get(name)
-    if origin == _ORIGIN:
+    if listener is None:
         return
+    try:
+        await listener.notify(f"{cache.name} {key}")
+    except Exception:  # the other processes then keep a stale value until it changes
+        log.warning("could not tell other processes that %s %s changed", cache.name, key,
+                    exc_info=True)
+
+
+def _on_notify(body: str) -> None:
+    name, _, key = body.partition(" ")
+    cache = _REGISTRY.get(name)
     if cache is None or not key:
-        log.warning("ignoring a malformed cache notification: %.200s", payload)
+        log.warning("ignoring a malformed cache notification: %.200s", body)
         return
     cache.invalidate(key)
 
 
-class _Listener:
-    """The LISTEN connection; reopened with backoff when it drops."""
-
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self._conn: asyncpg.Connection | None = None
-        self._reconnecting: asyncio.Task[None] | None = None
-        self._closing = False
-
-    async def open(self) -> None:
-        conn = await asyncpg.connect(self._url)
-        await conn.add_listener(CHANNEL, _on_notify)
-        conn.add_termination_listener(self._on_lost)
-        self._conn = conn
-        clear_all()  # whatever was cached before may have changed unseen
-        _set_live(True)
-
-    def _on_lost(self, conn: Any) -> None:
-        if self._closing or conn is not self._conn:
-            return
-        self._conn = None
-        _set_live(False)
-        clear_all()
-        log.warning("the cache's LISTEN connection dropped; settings are read from the "
-                    "database until it is reopened")
-        self._reconnecting = asyncio.create_task(self._reconnect(), name="cache-reconnect")
-
-    async def _reconnect(self) -> None:
-        retrying = AsyncRetrying(
-            wait=wait_exponential(multiplier=0.5, max=30.0),
-            retry=retry_if_exception_type((OSError, TimeoutError, asyncpg.PostgresError,
-                                           asyncpg.InterfaceError)),
-            before_sleep=before_sleep_log(log, logging.WARNING))
-        async for attempt in retrying:
-            with attempt:
-                await self.open()
-        log.info("the cache's LISTEN connection is open again")
-
-    async def notify(self, name: str, key: str) -> None:
-        from storage.db import connection  # db imports this module
-
-        try:
-            await connection().execute_query(
-                "SELECT pg_notify($1, $2)", [CHANNEL, f"{_ORIGIN} {name} {key}"])
-        except Exception:  # the other processes then keep a stale value until it changes
-            log.warning("could not tell other processes that %s %s changed", name, key,
-                        exc_info=True)
-
-    async def close(self) -> None:
-        self._closing = True
-        if self._reconnecting is not None:
-            self._reconnecting.cancel()
-            await asyncio.gather(self._reconnecting, return_exceptions=True)
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                await self._conn.close(timeout=5)
-            self._conn = None
+def _opened() -> None:
+    clear_all()  # whatever was cached before may have changed unseen
+    _set_live(True)
 
 
-_listener: _Listener | None = None
+def _dropped() -> None:
+    _set_live(False)
+    clear_all()
+
+
+_listener: Listener | None = None
 
 
 async def start_listening(url: str) -> None:
     """Follow other processes' writes (PostgreSQL): called when the database is opened."""
     global _listener
     await stop_listening()
-    listener = _Listener(url)
+    listener = Listener(url, CHANNEL, _on_notify, logger=log, what="cache's",
+                        meanwhile="settings are read from the database",
+                        on_open=_opened, on_lost=_dropped)
     await listener.open()
     _listener = listener
 

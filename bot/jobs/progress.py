@@ -7,23 +7,13 @@ Every event is written to the row before it is published, so a subscriber that m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 from uuid import UUID
 
-import asyncpg
-from tenacity import (
-    AsyncRetrying,
-    before_sleep_log,
-    retry_if_exception_type,
-    wait_exponential,
-)
-
 from storage import db
+from storage.listen import Listener
 
 from .types import ProgressEvent, Stage
 
@@ -40,7 +30,7 @@ class ProgressHub:
         self._listeners: list[Callable[[ProgressEvent], None]] = []
         #: Set when a job may be waiting; idle workers wait on it instead of sleeping.
         self.work_available = asyncio.Event()
-        self._notifier: PgNotifier | None = None
+        self._notifier: Listener | None = None
 
     def listen(self, project_id: UUID) -> asyncio.Queue[ProgressEvent]:
         """A queue that receives the events of one project until `unlisten`."""
@@ -64,7 +54,11 @@ class ProgressHub:
         """Deliver locally, and to every other process when on PostgreSQL."""
         self.deliver(event)
         if self._notifier is not None:
-            await self._notifier.notify(event)
+            try:
+                await self._notifier.notify(event.to_json())
+            except Exception:  # best-effort: subscribers fall back to polling the row
+                log.warning("could not publish progress of %s", event.project_id,
+                            exc_info=True)
 
     def deliver(self, event: ProgressEvent) -> None:
         """Hand an event to local subscribers (duplicates are dropped by subscribers)."""
@@ -76,102 +70,26 @@ class ProgressHub:
             callback(event)
 
     async def start_postgres(self, url: str) -> None:
-        """Bridge to the other processes sharing this PostgreSQL database."""
+        """Bridge to the other processes sharing this PostgreSQL database (a failure to
+        connect is the caller's to report)."""
         # Notifications may have been missed while reconnecting: idle workers look again.
-        self._notifier = PgNotifier(url, self.deliver, on_reconnect=self.work_available.set)
-        await self._notifier.start()
+        self._notifier = Listener(
+            db.normalise_url(url), CHANNEL, self._received, logger=log, what="PostgreSQL",
+            meanwhile="job progress from other processes is polled",
+            on_open=self.work_available.set)
+        await self._notifier.open()
+        log.info("listening for job progress on PostgreSQL")
+
+    def _received(self, body: str) -> None:
+        try:
+            event = ProgressEvent.from_json(body)
+        except (ValueError, TypeError, KeyError):
+            log.warning("ignoring a malformed progress notification: %.200s", body)
+            return
+        self.deliver(event)
 
     async def close(self) -> None:
         """Stop the bridge."""
         if self._notifier is not None:
             await self._notifier.close()
             self._notifier = None
-
-
-class PgNotifier:
-    """LISTENs on a dedicated connection; NOTIFYs through the ORM's pool.
-
-    A dropped LISTEN connection is reopened with exponential backoff (logged); meanwhile
-    subscribers keep up by re-reading rows, and `on_reconnect` runs once it is back.
-    """
-
-    def __init__(self, url: str, deliver: Callable[[ProgressEvent], None], *,
-                 on_reconnect: Callable[[], None] | None = None,
-                 backoff_s: float = 0.5, max_backoff_s: float = 30.0) -> None:
-        self._url = db.normalise_url(url)
-        self._deliver, self._on_reconnect = deliver, on_reconnect
-        self._backoff_s, self._max_backoff_s = backoff_s, max_backoff_s
-        self._conn: asyncpg.Connection | None = None
-        self._reconnecting: asyncio.Task[None] | None = None
-        self._closing = False
-        #: Set each time a dropped connection has been reopened.
-        self.reconnected = asyncio.Event()
-        # Our own notifications come back too; they were delivered locally already, and a late
-        # echo must not overtake a newer local event.
-        self._origin = uuid.uuid4().hex
-
-    async def start(self) -> None:
-        """Open the listening connection (a failure here is the caller's to report)."""
-        await self._open()
-        log.info("listening for job progress on PostgreSQL")
-
-    async def _open(self) -> None:
-        conn = await asyncpg.connect(self._url)
-        await conn.add_listener(CHANNEL, self._on_notify)
-        conn.add_termination_listener(self._on_lost)
-        self._conn = conn
-
-    def _on_lost(self, conn: Any) -> None:
-        if self._closing or conn is not self._conn:
-            return
-        self._conn = None
-        self.reconnected.clear()
-        log.warning("the PostgreSQL LISTEN connection dropped; job progress from other "
-                    "processes is polled until it is reopened")
-        self._reconnecting = asyncio.create_task(self._reconnect(), name="pg-listen-reconnect")
-
-    async def _reconnect(self) -> None:
-        retrying = AsyncRetrying(
-            wait=wait_exponential(multiplier=self._backoff_s, max=self._max_backoff_s),
-            retry=retry_if_exception_type((OSError, TimeoutError, asyncpg.PostgresError,
-                                           asyncpg.InterfaceError)),
-            before_sleep=before_sleep_log(log, logging.WARNING),
-        )
-        async for attempt in retrying:
-            with attempt:
-                await self._open()
-        log.info("the PostgreSQL LISTEN connection is open again")
-        self.reconnected.set()
-        if self._on_reconnect is not None:
-            self._on_reconnect()
-
-    def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        origin, _, body = payload.partition(" ")
-        if origin == self._origin:
-            return
-        try:
-            event = ProgressEvent.from_json(body)
-        except (ValueError, TypeError, KeyError):
-            log.warning("ignoring a malformed progress notification: %.200s", payload)
-            return
-        self._deliver(event)
-
-    async def notify(self, event: ProgressEvent) -> None:
-        """Tell every other listening process."""
-        try:
-            await db.connection().execute_query(
-                "SELECT pg_notify($1, $2)", [CHANNEL, f"{self._origin} {event.to_json()}"]
-            )
-        except Exception:  # progress is best-effort: subscribers fall back to polling the row
-            log.warning("could not publish progress of %s", event.project_id, exc_info=True)
-
-    async def close(self) -> None:
-        """Close the listening connection (and stop reopening it)."""
-        self._closing = True
-        if self._reconnecting is not None:
-            self._reconnecting.cancel()
-            await asyncio.gather(self._reconnecting, return_exceptions=True)
-        if self._conn is not None:
-            with contextlib.suppress(Exception):
-                await self._conn.close(timeout=5)
-            self._conn = None
