@@ -26,8 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import ctypes
-import ctypes.util
 import gc
 import os
 import random
@@ -47,6 +45,7 @@ from benchmarks._model import parser
 from benchmarks.multiserver import SHORT
 from benchmarks.remote import KEY, rss_mb, start_server
 from tts_engine import EngineConfig, LocalEngine
+from tts_engine.model.heap import malloc_trim
 from tts_engine.tools.checkpoint import build_checkpoint, tiny_config
 
 #: Which kind of message the listener is handling ("read" / "not read"), for the query hook.
@@ -256,9 +255,7 @@ async def _measure(args: Any, figures: Figures, side: FakeSide, bot: Any,
     figures.cpu_s = _cpu() - cpu0
     minutes.cancel()
     # How much of the end's RSS is memory the C heap keeps after it was freed (not the bot's).
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    if hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
+    if malloc_trim():
         await _sample_rss(figures, "end after malloc_trim")
     await asyncio.sleep(args.drain)  # the last messages' speech begins
     stop.set()

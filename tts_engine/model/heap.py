@@ -63,6 +63,16 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
+def malloc_trim() -> bool:
+    """Hand every free page of every malloc arena back to the OS now; False without glibc."""
+    trim = getattr(_libc(), "malloc_trim", None)
+    if trim is None:
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim(0)
+    return True
+
+
 def _rss_bytes() -> int:
     """This process's resident memory (Linux: /proc/self/statm; 0 elsewhere)."""
     try:
@@ -88,13 +98,10 @@ class RetainedHeap:
         self.releases = 0
         self._lock = threading.Lock()
         self._floor: int | None = None
-        self._trim = getattr(_libc(), "malloc_trim", None)
-        if self._trim is not None:
-            self._trim.argtypes = [ctypes.c_size_t]
 
     def check(self) -> bool:
         """Release freed memory if the bound is passed; True when it did."""
-        if not _tuned or self._trim is None:
+        if not _tuned:
             return False
         rss = _rss_bytes()
         with self._lock:
@@ -104,7 +111,7 @@ class RetainedHeap:
             if rss - self._floor < self.limit_bytes:
                 return False
             started = time.perf_counter()
-            self._trim(0)
+            malloc_trim()
             self._floor = _rss_bytes()
             self.releases += 1
         log.info("returned %.0f MB of freed heap to the OS in %.0f ms (RSS now %.0f MB)",

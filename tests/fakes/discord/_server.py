@@ -20,6 +20,11 @@ from ._rest import RecordedRequest, build_routes, record_middleware
 API_PREFIX = "/api/v10"
 
 
+def gateway_url(base_url: str) -> str:
+    """The gateway's ws:// URL of the fake listening on `base_url`."""
+    return base_url.replace("http://", "ws://") + "/gateway"
+
+
 @contextlib.contextmanager
 def pointed_at(base_url: str) -> Iterator[None]:
     """Point discord.py's REST base and gateway at the fake listening on `base_url` (restored
@@ -27,8 +32,7 @@ def pointed_at(base_url: str) -> Iterator[None]:
     old_base = discord.http.Route.BASE
     old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     discord.http.Route.BASE = base_url + API_PREFIX
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(
-        base_url.replace("http://", "ws://") + "/gateway")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url(base_url))
     try:
         yield
     finally:
@@ -158,7 +162,7 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         """The gateway's ws:// URL."""
-        return self.base_url.replace("http://", "ws://") + "/gateway"
+        return gateway_url(self.base_url)
 
     def patched(self) -> contextlib.AbstractContextManager[None]:
         """Point discord.py's REST base and gateway at this fake (restored on exit)."""
