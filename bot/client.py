@@ -16,6 +16,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot import lookups
 from bot.jobs import JobService
 from bot.settings import Settings
 from tts_engine import Engine
@@ -105,8 +106,13 @@ class TTSBot(commands.Bot):
             log.info("synced %d commands globally (may take a while to appear)", len(synced))
 
     async def on_ready(self) -> None:
-        """Log who we are and where; move the fresh cache out of the collector's way."""
+        """Log who we are and where; read the server settings table (so no message has to);
+        move the fresh cache out of the collector's way."""
         log.info("connected as %s in %d servers", self.user, len(self.guilds))
+        try:
+            await lookups.warm()
+        except Exception as exc:  # the first messages read it instead
+            log.warning("could not read the server settings at start: %s", exc)
         settle_heap()
 
 

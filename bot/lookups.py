@@ -3,12 +3,14 @@ user's defaults, spoken names (dictionaries are cached in `bot.dictionary`).
 
 Each lookup answers from this process's cache or costs one query; writers call the matching
 `*_changed()` so this process and (on PostgreSQL) every other one reads the row afresh.
-Bounds, in entries: servers 20,000 (the whole `guild_settings` table is read at first use when
-it fits, so a server without a row costs no query), users 20,000, spoken names 20,000.
+Bounds, in entries: servers 20,000 (the whole `guild_settings` table is read at READY, or at
+first use, when it fits, so a server without a row costs no query), users 20,000, spoken names
+20,000.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from bot.voice.controls import ReadAloudControls
@@ -37,15 +39,47 @@ class GuildView:
 GUILDS: cache.RowCache[GuildView | None] = cache.RowCache("guild", GUILD_ENTRIES)
 USERS: cache.RowCache[UserSettings | None] = cache.RowCache("user", USER_ENTRIES)
 NAMES: cache.RowCache[str | None] = cache.RowCache("name", NAME_ENTRIES)
-_filled = {"generation": -1}
+#: The read of the whole table in flight or done, and the cache generation it was for.
+_fill: tuple[int, asyncio.Task[bool]] | None = None
+
+
+async def _read_guilds(generation: int) -> bool:
+    """Fill the cache with the whole table; False when it is larger than the cache."""
+    rows = await GuildSettings.all().limit(GUILD_ENTRIES + 1)
+    GUILDS.fill({str(r.guild_id): GuildView.of(r) for r in rows}, generation)
+    return len(rows) <= GUILD_ENTRIES
+
+
+def _read_again(generation: int) -> bool:
+    if _fill is None:
+        return True
+    done_for, task = _fill
+    if task.get_loop() is not asyncio.get_running_loop():
+        return True
+    if not task.done():
+        return False
+    if task.cancelled() or task.exception() is not None:
+        return True
+    return task.result() and done_for != generation and not GUILDS.complete
 
 
 async def _fill_guilds() -> None:
-    """Read the whole table once (one query), so servers without a row cost nothing."""
+    """Read the whole table (one query), so servers without a row cost nothing. Messages
+    arriving meanwhile wait for the same read. It is read again only after the cache was
+    cleared or a read failed, not for each changed row (those are read one by one), and a
+    table larger than the cache is read whole only once."""
+    global _fill
     generation = GUILDS.generation
-    _filled["generation"] = generation
-    rows = await GuildSettings.all().limit(GUILD_ENTRIES + 1)
-    GUILDS.fill({str(r.guild_id): GuildView.of(r) for r in rows}, generation)
+    if _read_again(generation):
+        _fill = (generation, asyncio.ensure_future(_read_guilds(generation)))
+    assert _fill is not None
+    await asyncio.shield(_fill[1])
+
+
+async def warm() -> None:
+    """Read the whole settings table now (the bot calls it at READY), so that not even the
+    first message of a server costs a query."""
+    await _fill_guilds()
 
 
 def known_guild(guild_id: int) -> tuple[bool, GuildView | None]:
@@ -59,7 +93,7 @@ def known_guild(guild_id: int) -> tuple[bool, GuildView | None]:
 
 async def guild(guild_id: int) -> GuildView | None:
     """A server's settings and controls; None when it never saved any."""
-    if not GUILDS.known(str(guild_id)) and _filled["generation"] < GUILDS.generation:
+    if not GUILDS.known(str(guild_id)) and not GUILDS.complete:
         await _fill_guilds()
 
     async def load() -> GuildView | None:

@@ -101,6 +101,11 @@ class RowCache(Generic[V]):
         self._complete = True
 
     @property
+    def complete(self) -> bool:
+        """Whether a whole table is held (`fill`): a key not held then has no row."""
+        return self._complete
+
+    @property
     def generation(self) -> int:
         """Read before a `fill`'s query; `fill` refuses results older than an invalidation."""
         return self._generation

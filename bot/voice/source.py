@@ -43,7 +43,9 @@ class FrameBuffer:
         self._raw_samples = 0
         self._frames: deque[bytes] = deque()
         self._lock = threading.Lock()
-        self._pcm = DiscordPCM()
+        #: The resampler's state (about 100 KB of native buffers): dropped once the stream has
+        #: ended, since a finished buffer is still referenced (the player's recent history).
+        self._pcm: DiscordPCM | None = DiscordPCM()
         self._finished = False
         self._flushed = False
         self._loop = loop or asyncio.get_running_loop()
@@ -109,6 +111,7 @@ class FrameBuffer:
             self._raw_samples = 0
             self._frames.clear()
             self._finished = self._flushed = True
+            self._pcm = None
         self.started.set()
         self._notify()
         self._room.set()
@@ -116,6 +119,7 @@ class FrameBuffer:
     def _convert(self) -> None:
         """Turn the next 0.1 s of queued audio (or the flushed tail) into frames; under lock."""
         while not self._frames and (self._raw or (self._finished and not self._flushed)):
+            assert self._pcm is not None  # dropped only once flushed
             if self._raw:
                 head = self._raw[0]
                 piece, rest = head[:self.CONVERT], head[self.CONVERT:]
@@ -127,7 +131,7 @@ class FrameBuffer:
                 data = self._pcm.feed(piece.astype(np.float32) / 32767.0)
             else:
                 data = self._pcm.flush()
-                self._flushed = True
+                self._flushed, self._pcm = True, None
             frames = [data[i:i + FRAME_BYTES] for i in range(0, len(data), FRAME_BYTES)]
             self._frames.extend(frames)
 

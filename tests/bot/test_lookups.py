@@ -73,6 +73,31 @@ async def test_lookups_are_read_once_and_again_after_a_write(database: str) -> N
     assert (await lookups.guild(2)).read_channels == {20}  # type: ignore[union-attr]
 
 
+async def test_messages_arriving_together_share_one_read_of_the_settings_table(
+        database: str) -> None:
+    await GuildSettings.create(guild_id=1, read_channel_ids=[10])
+    lookups.GUILDS.clear()  # a new process, or one whose LISTEN connection came back
+    with counting_queries() as queries:
+        views = await asyncio.gather(*(lookups.guild(n) for n in range(1, 41)))
+    assert views[0] is not None and views[1:] == [None] * 39
+    assert len(queries) == 1, queries
+
+
+async def test_a_changed_server_is_read_alone_not_the_whole_table_again(database: str
+                                                                       ) -> None:
+    await GuildSettings.create(guild_id=1, read_channel_ids=[10])
+    await lookups.warm()  # as at READY
+    with counting_queries() as queries:
+        assert await lookups.guild(1) is not None and await lookups.guild(2) is None
+    assert queries == []
+    await GuildSettings.filter(guild_id=1).update(read_channel_ids=[11])
+    await lookups.guild_changed(1)
+    with counting_queries() as queries:
+        assert (await lookups.guild(1)).read_channels == {11}  # type: ignore[union-attr]
+        assert await lookups.guild(2) is None
+    assert len(queries) == 1 and "WHERE" in queries[0].upper(), queries
+
+
 def _other_process(url: str, script: str) -> None:
     """Run `script` (with `url` opened) in a separate Python process, as another bot would."""
     code = ("import asyncio, sys\nfrom storage import db\nfrom bot import dictionary, lookups\n"

@@ -12,12 +12,14 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot import lookups
 from bot.client import BotResources, TTSBot, create_bot
 from bot.jobs import JobService
 from bot.settings import JobSettings, Settings, VoiceSettings
 from bot.voice import GuildPlayer, VoiceManager
 from bot.voice.player import Utterance as PlayedUtterance
 from storage.audio import LocalAudioStore
+from storage.models import GuildSettings
 from tests.fakes.discord import FakeDiscord, FakeGuild, FakeInteraction, payloads
 from tests.fakes.discord_voice import FakeVoiceServer, Utterance
 from tts_engine import EngineConfig, LocalEngine
@@ -81,6 +83,12 @@ class VoiceHarness:
         if ia.callbacks[0].json["type"] == 5:  # deferred: the answer is a follow-up
             await self.fake.wait_until(lambda: bool(ia.followups), WAIT_S)
         return ia
+
+    async def server_settings(self, **fields: Any) -> None:
+        """Save this server's settings row directly, telling the bot's caches as its own
+        writers do (the bot read the table when it connected)."""
+        await GuildSettings.create(guild_id=self.guild.id, **fields)
+        await lookups.guild_changed(self.guild.id)
 
     async def join(self, user: int | None = None) -> None:
         await self.slash(user or self.alice, "join")

@@ -80,7 +80,7 @@ async def test_a_backed_up_queue_is_read_faster(
 async def test_channel_messages_are_read_cleaned_in_each_members_voice(
         harness: VoiceHarness, engine: LocalEngine) -> None:
     h = harness
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id])
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id])
     await UserSettings.create(user_id=str(h.alice), voice="am_adam")
     await h.join()
     await h.message(h.alice, f"hey <@{h.bob}> look https://example.com/x", name="alice",
@@ -102,7 +102,7 @@ async def test_channel_messages_are_read_cleaned_in_each_members_voice(
 async def test_messages_are_queued_in_the_order_sent_when_lookups_finish_out_of_order(
         harness: VoiceHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     h = harness
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id],
                                announce_names=False)
     await h.join()
     real = _reader.resolve_defaults
@@ -122,7 +122,7 @@ async def test_messages_are_queued_in_the_order_sent_when_lookups_finish_out_of_
 async def test_other_channels_are_not_read_and_auto_join_follows_the_writer(
         harness: VoiceHarness) -> None:
     h = harness
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id],
                                auto_join=True, announce_names=False)
     await h.message(h.bob, "bob is not in voice", name="bob")  # no auto-join for him
     await h.message(h.alice, "read me", name="alice")
@@ -157,7 +157,7 @@ async def test_readaloud_is_for_managers_and_turns_reading_on(harness: VoiceHarn
 async def test_a_mention_is_read_as_sent_even_when_the_message_changes_meanwhile(
         harness: VoiceHarness, monkeypatch: pytest.MonkeyPatch) -> None:
     h = harness
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id],
                                announce_names=False)
     await h.join()
     lookups_done = asyncio.Event()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot import dictionary
-from storage.models import GuildSettings, TTSProject
+from storage.models import TTSProject
 from tests.fakes.discord import payloads
 from tts_engine import LocalEngine
 
@@ -31,7 +31,7 @@ async def test_the_dictionary_changes_what_reaches_the_engine(
     heard: list[str] = []
     real = engine._infer
     monkeypatch.setattr(engine, "_infer", lambda ps, *a: heard.append(ps) or real(ps, *a))
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id],
                                announce_names=False)
     await h.join()
     denied = await _dictionary(h, h.bob, "add", payloads.MEMBER_PERMISSIONS, word="gg",

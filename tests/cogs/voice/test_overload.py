@@ -10,7 +10,6 @@ import pytest
 from bot.settings import VoiceSettings
 from bot.voice import Overload
 from bot.voice.player import GuildPlayer
-from storage.models import GuildSettings
 from tests.cogs.voice._readaloud_helpers import configure, read_until
 from tests.fakes.player import DrainingVoiceClient, InstantEngine
 from tts_engine import SpeechRequest
@@ -76,7 +75,7 @@ def test_reading_speeds_up_by_the_servers_step_up_to_its_cap(step, waiting, expe
 
 async def test_readaloud_sets_the_servers_overload_behaviour(make_voice_harness):
     h = await make_voice_harness()
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id],
                                announce_names=False)
     await h.join()
     default = await configure(h)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from storage.models import GuildSettings, UserSettings
+from storage.models import UserSettings
 from tests.fakes.discord import payloads
 
 from ._readaloud_helpers import (
@@ -25,7 +25,7 @@ LONG = " ".join(f"Sentence number {n} goes on for a little while."
 
 
 async def _reading(h: VoiceHarness, announce: bool = False) -> None:
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id],
                                announce_names=announce)
     await h.join()
 
@@ -215,7 +215,7 @@ async def test_the_stage_audience_is_ignored_unless_the_server_says_otherwise(
         state["suppress"] = audience
         guild_payload["voice_states"].append(state)
     h = await make_voice_harness()
-    await GuildSettings.create(guild_id=h.guild.id, announce_names=False)
+    await h.server_settings(announce_names=False)
     guild = h.bot.get_guild(h.guild.id)
     assert guild is not None
     await h.manager.join(guild.get_channel(stage_id))  # type: ignore[arg-type]

@@ -5,13 +5,14 @@ once per change, and per-server state that goes when the bot leaves."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from typing import Any
 
 import pytest
 
 from bot import dictionary
-from storage.models import GuildSettings
+from bot.voice.pcm import DiscordPCM
 from tests.queries import counting_queries
 
 from ._readaloud_helpers import configure, read_until
@@ -34,15 +35,15 @@ async def test_messages_where_the_bot_does_not_read_cost_no_query(harness: Voice
         for n in range(20):
             data = await h.message(h.alice if n % 2 else h.bob, f"just chatting {n}")
             await _handled(h, data["id"])
-    # At most one read of the settings table for the whole process, none per message.
-    assert len(queries) <= 1, queries
+    # The settings table was read at READY: nothing is read per message.
+    assert queries == []
     assert len(h.bot.cogs["VoiceCog"]._read_order) == 0  # type: ignore[attr-defined]
 
 
 async def test_a_read_message_costs_no_query_once_its_lookups_are_cached(
         make_voice_harness: Any) -> None:
     h = await make_voice_harness(name_repeat_s=0)
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id])
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id])
     await h.join()
     await h.message(h.alice, "first", name="alice")
     assert (await read_until(h, "first"))[-1] == "alice said, first"
@@ -75,7 +76,7 @@ async def test_each_dictionary_is_compiled_once_per_change(
         built.append(len(layers))
         return real(*layers)
     monkeypatch.setattr(dictionary, "layered", counting)
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id],
                                announce_names=False)
     await h.join()
     await dictionary.put(dictionary.Owner.guild(h.guild.id), "gg", "good game")
@@ -95,7 +96,7 @@ async def test_a_dictionary_entry_cannot_read_past_the_servers_limit(
         harness: VoiceHarness, caplog: pytest.LogCaptureFixture) -> None:
     h = harness
     caplog.set_level(logging.INFO)
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id],
                                announce_names=False)
     await configure(h, max_seconds=20.0)
     await h.join()
@@ -110,9 +111,23 @@ async def test_a_dictionary_entry_cannot_read_past_the_servers_limit(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+async def test_played_utterances_keep_no_resampler(make_voice_harness: Any) -> None:
+    # The player keeps its last utterances (with their buffers) for a while; the native
+    # resampler state of each (about 100 KB) must not stay with them: 50 servers speaking
+    # held some 100 MB of it.
+    h = await make_voice_harness()
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id])
+    await h.join()
+    for n in WORDS[:3]:
+        await h.message(h.alice, f"say {n}", name="alice")
+    played = await h.played(3)
+    assert [u.buffer is not None and u.buffer.finished for u in played] == [True] * 3
+    assert [o for o in gc.get_objects() if type(o) is DiscordPCM] == []
+
+
 async def test_leaving_forgets_the_server(make_voice_harness: Any) -> None:
     h = await make_voice_harness(idle_timeout_s=2.0)
-    await GuildSettings.create(guild_id=h.guild.id, read_channel_ids=[h.guild.text_channel_id],
+    await h.server_settings(read_channel_ids=[h.guild.text_channel_id],
                                announce_names=True)
     for way in ("leave", "idle"):
         await h.join()
