@@ -68,6 +68,8 @@ class Figures:
     unheard: int = 0
     #: Each minute: (RSS MB, MB of audio the players hold, utterances queued).
     minutes: list[tuple[float, float, int]] = field(default_factory=list)
+    #: Objects a full collection found unreachable at the end.
+    collected: int = 0
     #: Garbage collector pauses on the bot's thread, seconds, by generation.
     gc_pauses: dict[int, list[float]] = field(default_factory=dict)
 
@@ -254,7 +256,10 @@ async def _measure(args: Any, figures: Figures, side: FakeSide, bot: Any,
     await _sample_rss(figures, "end")
     figures.cpu_s = _cpu() - cpu0
     minutes.cancel()
-    # How much of the end's RSS is memory the C heap keeps after it was freed (not the bot's).
+    # How much of the end's RSS is garbage in reference cycles not collected yet, then memory
+    # the C heap keeps after it was freed (neither is held by the bot).
+    figures.collected = gc.collect()
+    await _sample_rss(figures, "end after a full collection")
     if malloc_trim():
         await _sample_rss(figures, "end after malloc_trim")
     await asyncio.sleep(args.drain)  # the last messages' speech begins
@@ -290,7 +295,8 @@ def report(args: Any, f: Figures) -> None:
           f"queries per message: read {per['read']:.3f}, not read {per['not read']:.3f} "
           f"({f.queries['read']} and {f.queries['not read']} queries; "
           f"other queries: {f.queries['other']})")
-    print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in f.rss.items()))
+    print("RSS MB: " + ", ".join(f"{k} {v:.0f}" for k, v in f.rss.items())
+          + f" (the full collection found {f.collected} unreachable objects)")
     print("each minute, RSS MB (audio the players hold MB, utterances queued): " + ", ".join(
         f"{rss:.0f} ({audio:.1f}, {queued})" for rss, audio, queued in f.minutes))
     print(f"CPU per message: {cpu_ms:.2f} ms (the bot's process {f.cpu_s:.1f} s; the fakes' "

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 #: How long playback waits for a dropped voice connection to come back.
 RECONNECT_WAIT_S = 60.0
+#: Finished utterances kept per server (for logs and inspection): each holds some 7 KB.
+HISTORY = 8
 
 
 @dataclass(eq=False)
@@ -88,6 +90,7 @@ class GuildPlayer:
         self.settings = settings
         self.queue: deque[Utterance] = deque()
         self.current: Utterance | None = None
+        #: The last `HISTORY` finished utterances, oldest first.
         self.played: list[Utterance] = []
         self._on_idle = on_idle
         self._wakeup = asyncio.Event()
@@ -269,7 +272,7 @@ class GuildPlayer:
                 finally:
                     self.current = None
                     self.played.append(utterance)
-                    del self.played[:-20]
+                    del self.played[:-HISTORY]
         finally:
             self._closed = True
             if self._on_idle is not None and not _cancelling():
