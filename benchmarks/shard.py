@@ -13,10 +13,10 @@ process, its loop, GIL, CPU and memory, carries only the bot. Printed: event-loo
 p50/p99/max (a 20 ms ticker on the bot's loop), database queries per message where the bot
 reads and where it does not (counted in the message listener's context), RSS at the start,
 after one minute and at the end (then after a full garbage collection, and after
-`malloc_trim`, which hands back what the C heap kept of freed memory), RSS each minute with the audio the players hold and the utterances
-queued, CPU per message (the bot's process), and first audio p50/p95 in the voice channels
-(from the message, or from the end of the previous utterance when the channel was still
-speaking).
+`malloc_trim`, which hands back what the C heap kept of freed memory), RSS each minute with
+the audio the players hold and the utterances queued, CPU per message (the bot's process),
+and first audio p50/p95 in the voice channels (from the message, or from the end of the
+previous utterance when the channel was still speaking).
 
     python -m benchmarks.shard [--duration 600] [--rate 200] [--servers 5000] [--voice 50]
 """
