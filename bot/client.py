@@ -106,14 +106,14 @@ class TTSBot(commands.Bot):
             log.info("synced %d commands globally (may take a while to appear)", len(synced))
 
     async def on_ready(self) -> None:
-        """Log who we are and where; read the server settings table (so no message has to);
-        move the fresh cache out of the collector's way."""
+        """Log who we are and where; move the fresh cache out of the collector's way; read
+        the server settings table (so that no message has to)."""
         log.info("connected as %s in %d servers", self.user, len(self.guilds))
+        settle_heap()
         try:
             await lookups.warm()
         except Exception as exc:  # the first messages read it instead
             log.warning("could not read the server settings at start: %s", exc)
-        settle_heap()
 
 
 class ShardedTTSBot(TTSBot, commands.AutoShardedBot):
