@@ -63,23 +63,18 @@ def _read_again(generation: int) -> bool:
     return task.result() and done_for != generation and not GUILDS.complete
 
 
-async def _fill_guilds() -> None:
-    """Read the whole table (one query), so servers without a row cost nothing. Messages
-    arriving meanwhile wait for the same read. It is read again only after the cache was
-    cleared or a read failed, not for each changed row (those are read one by one), and a
-    table larger than the cache is read whole only once."""
+async def warm() -> None:
+    """Read the whole settings table (one query; the bot calls it at READY), so servers
+    without a row cost nothing, not even their first message. Messages arriving meanwhile
+    wait for the same read. It is read again only after the cache was cleared or a read
+    failed, not for each changed row (those are read one by one), and a table larger than
+    the cache is read whole only once."""
     global _fill
     generation = GUILDS.generation
     if _read_again(generation):
         _fill = (generation, asyncio.ensure_future(_read_guilds(generation)))
     assert _fill is not None
     await asyncio.shield(_fill[1])
-
-
-async def warm() -> None:
-    """Read the whole settings table now (the bot calls it at READY), so that not even the
-    first message of a server costs a query."""
-    await _fill_guilds()
 
 
 def known_guild(guild_id: int) -> tuple[bool, GuildView | None]:
@@ -94,7 +89,7 @@ def known_guild(guild_id: int) -> tuple[bool, GuildView | None]:
 async def guild(guild_id: int) -> GuildView | None:
     """A server's settings and controls; None when it never saved any."""
     if not GUILDS.known(str(guild_id)) and not GUILDS.complete:
-        await _fill_guilds()
+        await warm()
 
     async def load() -> GuildView | None:
         row = await GuildSettings.get_or_none(guild_id=guild_id)

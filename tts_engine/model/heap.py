@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import os
 import sys
@@ -56,7 +57,9 @@ def tune_malloc() -> bool:
         return ok
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
+    """The C library, looked up once (`find_library` may run ldconfig or a compiler)."""
     try:
         return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     except OSError:
@@ -68,8 +71,7 @@ def malloc_trim() -> bool:
     trim = getattr(_libc(), "malloc_trim", None)
     if trim is None:
         return False
-    trim.argtypes = [ctypes.c_size_t]
-    trim(0)
+    trim(ctypes.c_size_t(0))
     return True
 
 
