@@ -37,7 +37,9 @@ _MARKUP = re.compile(r"(\*\*|__|~~|\*|(?<!\w)_(?=\w)|(?<=\w)_(?!\w))")
 _HEADING = re.compile(r"^\s{0,3}(?:#{1,3}|-#)\s+", re.MULTILINE)
 _QUOTE = re.compile(r"^>>?>?\s?", re.MULTILINE)
 _SPACES = re.compile(r"\s+")
-_REPEATS = re.compile(r"(\S)\1+")
+#: A run of one character, digits excepted: they are numbers and the ids inside mentions
+#: ("1000000", "<@1579444447781849814>"), never spam to shorten.
+_REPEATS = re.compile(r"([^\s\d])\1+")
 #: Emoji read by name, or skipped.
 EmojiMode = Literal["name", "skip"]
 AND_SO_ON = "and so on"
@@ -83,7 +85,8 @@ def _in_markup(text: str, index: int) -> bool:
 
 
 def collapse_repeats(text: str, limit: int) -> str:
-    """Runs of one character longer than `limit` cut to `limit` ("soooooo" -> "sooo")."""
+    """Runs of one character longer than `limit` cut to `limit` ("soooooo" -> "sooo");
+    digits are left alone."""
     if limit <= 0:
         return text
     return _REPEATS.sub(lambda m: m[0] if len(m[0]) <= limit else m[1] * limit, text)

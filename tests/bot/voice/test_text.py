@@ -83,6 +83,15 @@ def test_repeated_characters_are_collapsed_past_the_limit() -> None:
     assert collapse_repeats("soooooo", 0) == "soooooo"  # 0: never
 
 
+def test_digits_are_never_collapsed_so_numbers_and_mentioned_ids_survive() -> None:
+    assert collapse_repeats("won 1000000 coins", 3) == "won 1000000 coins"
+    # A snowflake with a run of equal digits still names its member (it read "someone").
+    names = {("user", 1579444447781849814): "bob"}
+    spoken = clean_text("hey <@1579444447781849814> look", lambda kind, target: names.get(
+        (kind, target)), 300, repeat_limit=3)
+    assert spoken == "hey bob look"
+
+
 def test_unicode_emoji_by_name_or_skipped() -> None:
     assert " ".join(unicode_emoji("nice 👍🏽 ❤️ 🇫🇷", "name").split()) == \
         "nice thumbs up medium skin tone red heart France"
