@@ -10,6 +10,7 @@ from kokoro import KModel
 
 from tts_engine import EngineConfig, LocalEngine
 from tts_engine.model.fast import FastOptions, _fused, fold_weight_norm, optimize
+from tts_engine.model.fast._layout import ChannelsLastGenerator, to_2d
 from tts_engine.model.fast._modules import FusedResBlock, LowPrecisionConv
 from tts_engine.tools.quality import log_mel_distance, snr_db
 
@@ -112,3 +113,45 @@ def test_engine_fast_true_uses_the_fast_path(model_dir, stock_audio):
         assert snr_db(stock_audio, samples) >= SNR_BAR_DB
     finally:
         engine.close()
+
+
+def test_generator_convolves_channels_last_and_sounds_like_the_plain_layout(
+        model_dir, stock_audio):
+    plain = load_stock(model_dir)
+    assert not optimize(plain, FastOptions(channels_last=False)).channels_last
+    model = load_stock(model_dir)
+    assert optimize(model).channels_last
+    generator = model.decoder.generator
+    assert isinstance(generator, ChannelsLastGenerator)
+    convs = [m for m in generator.modules()
+             if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d)]
+    assert len(convs) == 8 * 6 + 2 + 2 + 1  # residual blocks, noise convs, upsampling, post
+    layouts: list[bool] = []
+    for conv in convs:
+        conv.register_forward_pre_hook(lambda _, args: layouts.append(
+            args[0].is_contiguous(memory_format=torch.channels_last)))
+    fast = speak(model, style(model_dir))
+    # Every convolution was handed channels-last input: oneDNN reorders nothing.
+    assert len(layouts) == len(convs) and all(layouts)
+    assert fast.shape == stock_audio.shape
+    assert snr_db(speak(plain, style(model_dir)), fast) >= 35
+    assert snr_db(stock_audio, fast) >= SNR_BAR_DB
+
+
+@pytest.mark.parametrize("conv", [
+    torch.nn.Conv1d(6, 4, 7, dilation=3, padding=9),
+    torch.nn.Conv1d(6, 4, 12, stride=6, padding=3),
+    torch.nn.ConvTranspose1d(6, 4, 12, stride=6, padding=3),
+    torch.nn.ConvTranspose1d(6, 6, 3, stride=2, padding=1, output_padding=1, groups=6),
+])
+def test_a_convolution_laid_out_2d_computes_the_same(conv):
+    x = torch.randn(1, 6, 50)
+    twin = to_2d(conv)
+    with torch.no_grad():
+        out = twin(x.unsqueeze(2).contiguous(memory_format=torch.channels_last)).squeeze(2)
+        assert torch.allclose(out, conv(x), atol=1e-5)
+
+
+def test_unstock_padding_is_refused_not_mistranslated():
+    with pytest.raises(TypeError, match="channels-last"):
+        to_2d(torch.nn.Conv1d(2, 2, 3, padding=1, padding_mode="reflect"))

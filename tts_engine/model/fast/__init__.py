@@ -19,6 +19,7 @@ from kokoro.istftnet import AdainResBlk1d, AdaINResBlock1, Decoder, Generator
 from torch import nn
 
 from tts_engine.model.fast._fused import AdaINSnake
+from tts_engine.model.fast._layout import ChannelsLastGenerator, to_2d
 from tts_engine.model.fast._modules import FusedResBlock, LowPrecisionConv, maybe_low
 from tts_engine.model.fast._weightnorm import fold_weight_norm
 from tts_engine.model.heap import tune_malloc
@@ -44,6 +45,9 @@ class FastOptions:
     #: residual blocks' convolutions (~90% of the FLOPs) gain ~2x; the transposed "ups" convs
     #: and the 22-channel "post" conv get slower in bf16, "decode" (odd channel counts) too.
     bf16: frozenset[str] = frozenset({"resblocks", "noise"})
+    #: The generator's tensors channels-innermost (`_layout`), so oneDNN does not reorder
+    #: them around every convolution; needs `fuse` (stock blocks normalise 3-D tensors only).
+    channels_last: bool = True
 
 
 @dataclass
@@ -55,6 +59,7 @@ class FastReport:
     fused_blocks: int = 0
     bf16_convs: int = 0
     compiled: bool = False
+    channels_last: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -90,10 +95,14 @@ def optimize(model: nn.Module, options: FastOptions | None = None) -> FastReport
     kernel = AdaINSnake(compile=options.compile and options.fuse)
     _rewrite_decode(decoder, "decode" in groups, report)
     _rewrite_generator(decoder.generator, groups, kernel if options.fuse else None, report)
+    if options.channels_last and options.fuse:
+        decoder.generator = _channels_last(decoder.generator)
+        report.channels_last = True
     report.compiled = kernel.compiled and options.fuse
     log.info(
-        "fast path: %d weight norms folded, %d blocks fused, %d bf16 convs, compiled=%s",
-        report.folded, report.fused_blocks, report.bf16_convs, report.compiled,
+        "fast path: %d weight norms folded, %d blocks fused, %d bf16 convs, compiled=%s, "
+        "channels-last=%s", report.folded, report.fused_blocks, report.bf16_convs,
+        report.compiled, report.channels_last,
     )
     return report
 
@@ -108,6 +117,15 @@ def _rewrite_decode(decoder: Decoder, low: bool, report: FastReport) -> None:
             if hasattr(block, name):
                 setattr(block, name, LowPrecisionConv(getattr(block, name)))
                 report.bf16_convs += 1
+
+
+def _channels_last(gen: Generator) -> ChannelsLastGenerator:
+    """The generator, its residual blocks' convolutions included, laid out channels-last."""
+    for block in [*gen.resblocks, *gen.noise_res]:
+        assert isinstance(block, FusedResBlock)
+        block.convs1 = nn.ModuleList(to_2d(c) for c in block.convs1)
+        block.convs2 = nn.ModuleList(to_2d(c) for c in block.convs2)
+    return ChannelsLastGenerator(gen)
 
 
 def _rewrite_generator(

@@ -26,13 +26,15 @@ def adain_snake_eager(
     x: torch.Tensor, scale: torch.Tensor, shift: torch.Tensor, alpha: torch.Tensor,
     inv_alpha: torch.Tensor, out_dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
-    """Instance-normalise `x` over time, apply the folded style affine, then Snake.
+    """Instance-normalise `x` over time (its last axis), apply the folded style affine, then
+    Snake.
 
+    `x` is `(N, C, T)`, or `(N, C, 1, T)` in the generator's channels-last layout (kept).
     `scale`/`shift` fold AdaIN's `(1 + gamma) * (norm_w * xhat + norm_b) + beta` into one
-    affine (shape `(1, C, 1)`); computed in fp32 whatever the input dtype.
+    affine (shape `(N, C, 1)`, or `(N, C, 1, 1)`); computed in fp32 whatever the input dtype.
     """
     x = x.float()
-    var, mean = torch.var_mean(x, dim=2, keepdim=True, correction=0)
+    var, mean = torch.var_mean(x, dim=-1, keepdim=True, correction=0)
     mult = torch.rsqrt(var + EPS) * scale
     y = torch.addcmul(shift - mean * mult, x, mult)
     s = torch.sin(y * alpha)
@@ -45,7 +47,7 @@ def _adain_snake_fused(
 ) -> torch.Tensor:
     # Out-of-place twin of the eager version: Inductor fuses it (and the cast) into one loop.
     x = x.float()
-    var, mean = torch.var_mean(x, dim=2, keepdim=True, correction=0)
+    var, mean = torch.var_mean(x, dim=-1, keepdim=True, correction=0)
     y = (x - mean) * (torch.rsqrt(var + EPS) * scale) + shift
     return (y + inv_alpha * torch.sin(alpha * y) ** 2).to(out_dtype)
 

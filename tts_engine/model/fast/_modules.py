@@ -21,7 +21,7 @@ class LowPrecisionConv(nn.Module):
     def __init__(self, conv: Conv, dtype: torch.dtype = torch.bfloat16,
                  fp32_out: bool = True) -> None:
         super().__init__()
-        self.conv = conv.to(dtype)
+        self.conv: nn.Module = conv.to(dtype)  # 1-D, or its 2-D twin (`_layout.to_2d`)
         self.dtype = dtype
         self.fp32_out = fp32_out
 
@@ -80,13 +80,19 @@ class FusedResBlock(nn.Module):
         self.kernel = kernel
 
     def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
-        """Same maths as `AdaINResBlock1.forward`, fewer passes over memory."""
+        """Same maths as `AdaINResBlock1.forward`, fewer passes over memory. `x` is `(N, C, T)`,
+        or `(N, C, 1, T)` channels-last once the convolutions are 2-D (`_layout`)."""
+        def per_channel(t: torch.Tensor) -> torch.Tensor:  # (N, C, 1) -> x's rank
+            return t.view(*t.shape[:2], *([1] * (x.dim() - 2)))
+
         for i in range(len(self.convs1)):
-            scale, shift = _style_affine(self.adain1[i], s)
-            xt = self.kernel(x, scale, shift, self.alpha1[i], self.inv_alpha1[i], self.out_dtype)
+            scale, shift = map(per_channel, _style_affine(self.adain1[i], s))
+            xt = self.kernel(x, scale, shift, per_channel(self.alpha1[i]),
+                             per_channel(self.inv_alpha1[i]), self.out_dtype)
             xt = self.convs1[i](xt)
-            scale, shift = _style_affine(self.adain2[i], s)
-            xt = self.kernel(xt, scale, shift, self.alpha2[i], self.inv_alpha2[i], self.out_dtype)
+            scale, shift = map(per_channel, _style_affine(self.adain2[i], s))
+            xt = self.kernel(xt, scale, shift, per_channel(self.alpha2[i]),
+                             per_channel(self.inv_alpha2[i]), self.out_dtype)
             xt = self.convs2[i](xt)
             x = x + xt  # fp32 + bf16 -> fp32
         return x
