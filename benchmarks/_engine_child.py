@@ -32,10 +32,12 @@ _NO_BF16: frozenset[str] = frozenset()
 #: Cumulative optimisation steps, for the step table.
 STEPS: dict[str, FastOptions] = {
     "fold": FastOptions(tune_malloc=False, fuse=False, compile=False, bf16=_NO_BF16),
-    "fused-eager": FastOptions(tune_malloc=False, compile=False, bf16=_NO_BF16),
-    "compiled": FastOptions(tune_malloc=False, bf16=_NO_BF16),
-    "bf16": FastOptions(tune_malloc=False),
-    "malloc": FastOptions(),
+    "fused-eager": FastOptions(tune_malloc=False, compile=False, bf16=_NO_BF16,
+                               channels_last=False),
+    "compiled": FastOptions(tune_malloc=False, bf16=_NO_BF16, channels_last=False),
+    "bf16": FastOptions(tune_malloc=False, channels_last=False),
+    "malloc": FastOptions(channels_last=False),
+    "channels-last": FastOptions(),
 }
 
 

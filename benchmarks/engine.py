@@ -41,7 +41,8 @@ STEP_LABELS = {
     "fused-eager": "+ fused AdaIN/Snake (eager)",
     "compiled": "+ compiled kernels (Inductor)",
     "bf16": "+ bf16 residual-block convs",
-    "malloc": "+ malloc thresholds (= fast)",
+    "malloc": "+ malloc thresholds",
+    "channels-last": "+ channels-last generator (= fast)",
 }
 
 
