@@ -127,10 +127,10 @@ def real(model_dir: Path, threads: int, repeats: int) -> None:
 def steps(ctx: _Ctx, stock_s: float, audio_s: float, repeats: int) -> None:
     """Each cumulative optimisation step, in its own process, against the stock best."""
     ref = np.load(ctx.scratch / "stock.npy")
-    _out("step                              xRT   vs stock   SNR dB  log-mel dB")
+    _out("step                                  xRT   vs stock   SNR dB  log-mel dB")
     for variant, label in STEP_LABELS.items():
         secs, clip, _ = _timed_child(ctx, variant, repeats)
-        _out(f"{label:32s} {audio_s / min(secs):5.2f}   {stock_s / min(secs):5.2f}x  "
+        _out(f"{label:36s} {audio_s / min(secs):5.2f}   {stock_s / min(secs):5.2f}x  "
              f"{snr_db(ref, clip):7.1f}  {log_mel_distance(ref, clip):8.3f}")
 
 
