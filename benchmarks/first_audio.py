@@ -275,7 +275,8 @@ def setting(hogs: int, threads: int) -> None:
     """The machine and the settings of the run."""
     print(f"load {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs), {hogs} CPU hogs, "
           f"torch threads {threads or 'default'}, OMP_WAIT_POLICY="
-          f"{os.environ.get('OMP_WAIT_POLICY', '(unset)')}", flush=True)
+          f"{os.environ.get('OMP_WAIT_POLICY', '(unset)')}, GOMP_SPINCOUNT="
+          f"{os.environ.get('GOMP_SPINCOUNT', '(unset)')}", flush=True)
 
 
 def report(cases: list[Case]) -> None:

@@ -2,9 +2,10 @@
 
 Times the engine's first chunk of a one-line message (G2P and the model on a whole short
 sentence, the full-size random-weight checkpoint) in a fresh process per setting: torch
-intra-op threads (1 or one per core) and OpenMP's wait policy (libgomp's default spins a
-while at each barrier; PASSIVE, the engine's setting, sleeps at once), on an idle machine and
-beside `--hogs` CPU-bound processes. Prints median and p95 per setting.
+intra-op threads (1 or one per core) and how OpenMP's threads wait at each barrier (libgomp's
+default spins 300,000 turns, then sleeps; PASSIVE sleeps at once; BRIEF, the engine's setting,
+spins 100,000 turns), on an idle machine and beside `--hogs` CPU-bound processes. Prints
+median and p95 per setting.
 
     python -m benchmarks.threads [--trials 10] [--hogs 2]
 """
@@ -23,9 +24,11 @@ from pathlib import Path
 from benchmarks._model import full_checkpoint, parser
 from benchmarks.first_audio import LINES, hogs
 
-#: (engine.threads, OMP_WAIT_POLICY): "0" is one per core. "SPIN" is libgomp's default (it
-#: spins a while, then sleeps); the engine sets PASSIVE unless told otherwise.
-SETTINGS = (("1", "SPIN"), ("1", "PASSIVE"), ("0", "SPIN"), ("0", "PASSIVE"))
+#: (engine.threads, wait): "0" is one per core. "SPIN" is libgomp's default (it spins a while,
+#: then sleeps), "BRIEF" what the engine sets when the environment says nothing
+#: (`GOMP_SPINCOUNT`, see tts_engine/__init__.py).
+SETTINGS = (("1", "SPIN"), ("1", "PASSIVE"), ("0", "SPIN"), ("0", "PASSIVE"), ("1", "BRIEF"),
+            ("0", "BRIEF"))
 
 
 def child(model_dir: Path, threads: int, trials: int) -> None:
@@ -51,9 +54,12 @@ def child(model_dir: Path, threads: int, trials: int) -> None:
 
 
 def _measure(model_dir: Path, threads: str, wait: str, trials: int) -> list[float]:
-    # libgomp's default is what it does with no OMP_WAIT_POLICY at all; the engine would set
-    # PASSIVE, so "SPIN" is passed as an unknown value that libgomp ignores.
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": wait}
+    # libgomp's default is what it does with no OMP_WAIT_POLICY at all; the engine would set a
+    # spin count then, so "SPIN" is passed as an unknown value that libgomp ignores.
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env["HF_HUB_OFFLINE"] = "1"
+    if wait != "BRIEF":
+        env["OMP_WAIT_POLICY"] = wait
     out = subprocess.run([sys.executable, "-m", "benchmarks.threads", "--child", str(model_dir),
                           threads, str(trials)], env=env, check=True, capture_output=True,
                          text=True, timeout=900)
