@@ -11,17 +11,18 @@ import importlib
 import os
 from typing import TYPE_CHECKING, Any
 
-# OpenMP's threads spin briefly when they wait at a barrier, then sleep: libgomp's default spin
+# OpenMP's threads spin briefly when they wait at a barrier, then sleep. libgomp's default spin
 # (300,000 turns) made a one-line message's first chunk 6.1 s (p95 12.9 s) beside two CPU-bound
 # processes on 2 cores where sleeping at once (OMP_WAIT_POLICY=PASSIVE) gave 4.8 s; but once the
 # generator stopped reordering its tensors (`model.fast._layout`), sleeping at once cost a
-# quarter of the idle time in wake-ups between the model's ~1,000 short parallel regions. With
-# 100,000 turns (`python -m benchmarks.first_audio`, AMX machine, medians of 10): idle 0.40 s
-# against 0.52 s sleeping, beside two hogs 0.94-0.98 s against 1.16-1.19 s (docs/
-# performance.md). libgomp reads this when torch loads, so it is set before anything here
-# imports torch; a wait policy or spin count already in the environment wins.
+# quarter of the idle time in wake-ups between the model's ~1,000 short parallel regions.
+# Measured on an AMX machine, 2 cores, medians of 10 (docs/performance.md): 10,000 turns gave
+# the speed of spinning idle (0.39 s against 0.49-0.52 s sleeping) and no worse beside two hogs
+# (0.96-1.03 s against 1.07-1.17 s), where 100,000 turns had tails of 3.7-9.3 s there. libgomp
+# reads this when torch loads, so it is set before anything here imports torch; a wait policy
+# or spin count already in the environment wins.
 if "OMP_WAIT_POLICY" not in os.environ:
-    os.environ.setdefault("GOMP_SPINCOUNT", "100000")
+    os.environ.setdefault("GOMP_SPINCOUNT", "10000")
 
 from tts_engine.config import EngineConfig
 from tts_engine.speech import LANGUAGES, SAMPLE_RATE, Audio, SpeechRequest, VoiceInfo

@@ -20,7 +20,7 @@ def _setting(**given: str) -> str:
 
 
 def test_a_brief_spin_unless_the_environment_says_otherwise() -> None:
-    assert _setting() == "None 100000"
+    assert _setting() == "None 10000"
     assert _setting(GOMP_SPINCOUNT="5000") == "None 5000"
     # A wait policy of the user's own keeps libgomp's meaning for it: no spin count imposed.
     assert _setting(OMP_WAIT_POLICY="PASSIVE") == "PASSIVE None"
