@@ -2,10 +2,11 @@
 
 A child process serves the HTTP API and the Wyoming server on one event loop (as
 `python -m bot api` does) with the full-size random-weight checkpoint (realistic phoneme
-durations), torch threads one per core, no clip cache. This process sends one-line messages,
-no text twice, one at a time: OpenAI's `POST /v1/audio/speech` (`response_format: pcm`,
-streamed) until the first body byte, and Wyoming's `synthesize` until the first `audio-chunk`.
-Prints median and p95 per door, with the machine's load.
+durations), torch threads one per core, no clip cache. This process sends one-line messages
+one at a time, each through both doors (which first alternates): OpenAI's
+`POST /v1/audio/speech` (`response_format: pcm`, streamed) until the first body byte, and
+Wyoming's `synthesize` until the first `audio-chunk`. Prints median and p95 per door, with
+the machine's load.
 
     python -m benchmarks.first_byte [--trials 10]
 """
@@ -98,8 +99,14 @@ async def _run(url: str, port: int, trials: int) -> None:
         await _openai(session, url, "Warming up the server.")  # not counted
         await _wyoming(port, "Warming up the other door.")
         print(f"load {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)", flush=True)
-        openai = [await _openai(session, url, next(lines)) for _ in range(trials)]
-        wyoming = [await _wyoming(port, next(lines)) for _ in range(trials)]
+        openai, wyoming = [], []
+        for n in range(trials):  # each line through both doors (the server caches no clip),
+            line = next(lines)  # which goes first alternating
+            if n % 2:
+                wyoming.append(await _wyoming(port, line))
+            openai.append(await _openai(session, url, line))
+            if not n % 2:
+                wyoming.append(await _wyoming(port, line))
     print(_line("OpenAI /v1/audio/speech (pcm), first body byte", openai))
     print(_line("Wyoming synthesize, first audio-chunk", wyoming))
     print(f"load {os.getloadavg()[0]:.1f}", flush=True)
