@@ -1,7 +1,8 @@
 """A faster Kokoro on CPU: the stock `KModel`, rewritten in place for inference.
 
-`optimize(model)` folds weight norm, fuses the decoder's AdaIN + Snake pairs, and runs the
-residual blocks' convolutions in bf16 where the CPU does bf16 natively. What stays fp32, and
+`optimize(model)` folds weight norm, fuses the decoder's AdaIN + Snake pairs, runs the
+residual blocks' convolutions in bf16 where the CPU does bf16 natively, and lays the generator's
+tensors out channels-last so oneDNN does not reorder them (`_layout`). What stays fp32, and
 why: the text side and the prosody predictor (cheap, and F0 must be exact: the sine source
 integrates it over ~100k samples, so a 0.4% F0 error is a phase error of many turns), the sine
 source and its STFT (phase accumulation), and the final projection to spectrum/phase (its output
