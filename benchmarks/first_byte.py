@@ -28,35 +28,12 @@ from wyoming.audio import AudioChunk, AudioStop
 from wyoming.client import AsyncTcpClient
 from wyoming.tts import Synthesize, SynthesizeVoice
 
+from benchmarks._doors import serve_doors
 from benchmarks._model import full_checkpoint, parser
 from benchmarks.first_audio import distinct_lines
+from tts_engine import EngineConfig
 
 VOICE = "af_heart"
-
-
-async def _serve(model_dir: Path, root: Path) -> None:
-    from api._context import ApiContext
-    from api.app import create_app
-    from api.server import serve_app
-    from api.wyoming_tts import WyomingServer
-    from bot.jobs import JobService
-    from bot.settings import ApiSettings, JobSettings, Settings
-    from storage.audio import LocalAudioStore
-    from storage.db import init_db
-    from tts_engine import EngineConfig, LocalEngine
-
-    engine = LocalEngine(EngineConfig(model_dir=model_dir, device="cpu", cache_entries=0,
-                                      default_voice=VOICE))
-    await engine.start()
-    url = f"sqlite://{root}/db.sqlite3"
-    await init_db(url)
-    settings = Settings(engine=engine.config, api=ApiSettings())
-    jobs = JobService(engine, LocalAudioStore(root, ""), JobSettings(workers=0), url)
-    server = await serve_app(create_app(ApiContext(engine, jobs, settings)), "127.0.0.1", 0)
-    wyoming = WyomingServer("tcp://127.0.0.1:0", engine, VOICE)
-    await wyoming.start()
-    print(server.url, wyoming.address.rsplit(":", 1)[1], flush=True)
-    await asyncio.Event().wait()
 
 
 async def _openai(session: aiohttp.ClientSession, url: str, text: str) -> float:
@@ -116,7 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     """`python -m benchmarks.first_byte`."""
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--serve":
-        asyncio.run(_serve(Path(argv[1]), Path(argv[2])))
+        config = EngineConfig(model_dir=Path(argv[1]), device="cpu", cache_entries=0,
+                              default_voice=VOICE)
+        asyncio.run(serve_doors(config, Path(argv[2]), VOICE))
         return
     args = parser(__doc__, trials=10).parse_args(argv)
     model_dir = full_checkpoint(args.bench_dir)
