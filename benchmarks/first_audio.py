@@ -34,6 +34,7 @@ from typing import Any
 
 from benchmarks._bots import WAIT_S, first_sound, post, voice_bot
 from benchmarks._model import TEXT_300, full_checkpoint, parser
+from benchmarks._stats import quantile
 
 #: One short sentence each.
 LINES = (
@@ -266,11 +267,6 @@ async def run(trials: int, model_dir: Path, threads: int, cases: list[str]) -> l
     return out
 
 
-def _pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
 def setting(hogs: int, threads: int) -> None:
     """The machine and the settings of the run."""
     print(f"load {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs), {hogs} CPU hogs, "
@@ -290,12 +286,12 @@ def report(cases: list[Case]) -> None:
             steps = [(t.marks[mark] - max([v for k, v in t.marks.items()
                                            if _before(k, mark)], default=0.0)) * 1000
                      for t in case.trials if mark in t.marks]
-            print(f"  {what:52} {statistics.median(steps):7.1f} / {_pct(steps, 0.95):7.1f}"
+            print(f"  {what:52} {statistics.median(steps):7.1f} / {quantile(steps, 0.95):7.1f}"
                   f"   (at {statistics.median(values) * 1000:7.1f})")
         heard = [t.marks["heard"] * 1000 for t in case.trials]
         silence = [t.silence_s * 1000 for t in case.trials]
         print(f"  FIRST SOUND {statistics.median(heard):.0f} ms median, "
-              f"p95 {_pct(heard, 0.95):.0f} ms (best {min(heard):.0f}, worst {max(heard):.0f});"
+              f"p95 {quantile(heard, 0.95):.0f} ms (best {min(heard):.0f}, worst {max(heard):.0f});"
               f" silence after it: max {max(silence):.0f} ms", flush=True)
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from benchmarks._bots import has_sound, post, voice_bot
 from benchmarks._model import full_checkpoint, parser
+from benchmarks._stats import quantile
 
 SHORT = (
     "lol yes", "Who is up for a game tonight?", "brb, getting coffee",
@@ -93,10 +94,7 @@ class Result:
 
     def pct(self, q: float) -> float:
         """The q-quantile of first-audio latency (not-started messages count as infinite)."""
-        values = sorted(self.latencies + [float("inf")] * self.not_started)
-        if not values:
-            return float("nan")
-        return values[min(len(values) - 1, int(q * len(values)))]
+        return quantile(self.latencies + [float("inf")] * self.not_started, q)
 
     @property
     def keeps_up(self) -> bool:

@@ -42,6 +42,7 @@ from typing import Any
 from benchmarks._bots import fakes, start_bot
 from benchmarks._fakeside import FakeSide
 from benchmarks._model import parser
+from benchmarks._stats import quantile
 from benchmarks.multiserver import SHORT
 from benchmarks.remote import KEY, rss_mb, start_server
 from tts_engine import EngineConfig, LocalEngine
@@ -270,12 +271,6 @@ async def _measure(args: Any, figures: Figures, side: FakeSide, bot: Any,
     print(f"sent {len(plan)} messages in {time.monotonic() - t0 - args.drain:.0f} s")
 
 
-def pct(values: list[float], q: float) -> float:
-    """The q-quantile (nan when empty)."""
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
-
-
 def report(args: Any, f: Figures) -> None:
     """The figures, then one table row (for docs/scale.md)."""
     ms = [x * 1000 for x in f.lags]
@@ -286,7 +281,7 @@ def report(args: Any, f: Figures) -> None:
     print(f"load {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs); {args.servers} servers, "
           f"voice in {args.voice}, {args.rate:g} msg/s for {args.duration:g} s, synthesis "
           f"{args.synthesis} (nice {args.nice})")
-    print(f"event-loop lag ms: p50 {pct(ms, 0.5):.1f}  p99 {pct(ms, 0.99):.1f}  "
+    print(f"event-loop lag ms: p50 {quantile(ms, 0.5):.1f}  p99 {quantile(ms, 0.99):.1f}  "
           f"max {max(ms, default=float('nan')):.1f}")
     print("garbage collector pauses (bot thread): " + ", ".join(
         f"gen {g}: {len(p)} x, max {max(p) * 1000:.1f} ms, total {sum(p):.2f} s"
@@ -302,13 +297,13 @@ def report(args: Any, f: Figures) -> None:
     print(f"CPU per message: {cpu_ms:.2f} ms (the bot's process {f.cpu_s:.1f} s; the fakes' "
           f"process {f.fake_cpu_s:.1f} s)")
     first = f.first_audio
-    print(f"first audio s: p50 {pct(first, 0.5):.3f}  p95 {pct(first, 0.95):.3f}  "
+    print(f"first audio s: p50 {quantile(first, 0.5):.3f}  p95 {quantile(first, 0.95):.3f}  "
           f"({len(first)} heard, {f.unheard} not heard)")
-    print(f"| {pct(ms, 0.5):.1f} / {pct(ms, 0.99):.1f} / {max(ms, default=0):.0f} ms "
+    print(f"| {quantile(ms, 0.5):.1f} / {quantile(ms, 0.99):.1f} / {max(ms, default=0):.0f} ms "
           f"| {per['read']:.3f} | {per['not read']:.3f} "
           f"| {' / '.join(f'{f.rss[k]:.0f}' for k in ('start', '1 min', 'end'))} MB "
           f"| {cpu_ms:.2f} ms "
-          f"| {pct(first, 0.5):.2f} / {pct(first, 0.95):.2f} s |")
+          f"| {quantile(first, 0.5):.2f} / {quantile(first, 0.95):.2f} s |")
 
 
 def main(argv: list[str] | None = None) -> None:

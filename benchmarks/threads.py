@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from benchmarks._model import full_checkpoint, parser
+from benchmarks._stats import quantile
 from benchmarks.first_audio import LINES, hogs
 
 #: (engine.threads, wait): "0" is one per core. "SPIN" is libgomp's default (it spins a while,
@@ -68,11 +69,6 @@ def _measure(model_dir: Path, threads: str, wait: str, trials: int) -> list[floa
     return [float(x) for x in json.loads(out.stdout.strip().splitlines()[-1])]
 
 
-def _pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
 def main(argv: list[str] | None = None) -> None:
     """`python -m benchmarks.threads`."""
     argv = sys.argv[1:] if argv is None else argv
@@ -97,9 +93,9 @@ def main(argv: list[str] | None = None) -> None:
         spins = f" ({os.environ['GOMP_SPINCOUNT']} turns)" \
             if wait == "BRIEF" and "GOMP_SPINCOUNT" in os.environ else ""
         print(f"| {threads if threads != '0' else 'one per core'} | {wait}{spins} "
-              f"| {statistics.median(idle) * 1000:.0f} / {_pct(idle, 0.95) * 1000:.0f} "
+              f"| {statistics.median(idle) * 1000:.0f} / {quantile(idle, 0.95) * 1000:.0f} "
               f"(load {load_idle:.1f}) "
-              f"| {statistics.median(busy) * 1000:.0f} / {_pct(busy, 0.95) * 1000:.0f} "
+              f"| {statistics.median(busy) * 1000:.0f} / {quantile(busy, 0.95) * 1000:.0f} "
               f"| {statistics.median(busy) / statistics.median(idle):.1f}x |", flush=True)
 
 

@@ -24,18 +24,33 @@ import aiohttp
 from wyoming.event import async_write_event
 from wyoming.tts import SynthesizeChunk, SynthesizeStart
 
-from benchmarks._doors import serve_doors
-from tts_engine import EngineConfig
-
 CHUNK = ("lorem ipsum dolor sit amet " * 400)[:10_000]
 
 
 async def _serve(root: Path) -> None:
+    from api._context import ApiContext
+    from api.app import create_app
+    from api.server import serve_app
+    from api.wyoming_tts import WyomingServer
+    from bot.jobs import JobService
+    from bot.settings import ApiSettings, JobSettings, Settings
+    from storage.audio import LocalAudioStore
+    from storage.db import init_db
+    from tts_engine import EngineConfig, LocalEngine
     from tts_engine.tools.checkpoint import build_checkpoint, tiny_config
 
     model = build_checkpoint(root / "model", ("af_heart",), config=tiny_config())
-    config = EngineConfig(model_dir=model, device="cpu", threads=1, cache_entries=0)
-    await serve_doors(config, root, "af_heart")
+    engine = LocalEngine(EngineConfig(model_dir=model, device="cpu", threads=1, cache_entries=0))
+    await engine.start()
+    url = f"sqlite://{root}/db.sqlite3"
+    await init_db(url)
+    settings = Settings(engine=engine.config, api=ApiSettings())
+    jobs = JobService(engine, LocalAudioStore(root, ""), JobSettings(workers=0), url)
+    server = await serve_app(create_app(ApiContext(engine, jobs, settings)), "127.0.0.1", 0)
+    wyoming = WyomingServer("tcp://127.0.0.1:0", engine, "af_heart")
+    await wyoming.start()
+    print(server.url, wyoming.address.rsplit(":", 1)[1], flush=True)
+    await asyncio.Event().wait()
 
 
 async def _probe(url: str, stop: asyncio.Event, latencies: list[float]) -> None:
