@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from tts_engine.text.chunking import RAMP
+from tts_engine.text.chunking import FIRST_MAX, RAMP
 
 #: Seconds of speech per character of text at speed 1.0, before anything was measured.
 DEFAULT_SECONDS_PER_CHAR = 0.065
@@ -25,6 +25,9 @@ DEFAULT_RATE = 3.0
 MAX_HOLD_S = 4.0
 #: A chunk that arrived sooner than this came from a cache, not from synthesis.
 INSTANT_S = 0.02
+#: How many times over the audio playing must outlast synthesis that goes before its own next
+#: chunk (the rate is a smoothed guess, and the machine may be busy with other work).
+HEAD_START_SAFETY = 2.0
 _SMOOTHING = 0.3
 
 
@@ -62,6 +65,17 @@ class Pacer:
         next_chunk = min(remaining, max(last_chunk_s, 0.1) * RAMP)
         shortfall = remaining * (1 / rate - 1) if rate < 1 else 0.0
         return min(MAX_HOLD_S, max(next_chunk / rate, shortfall))
+
+
+    def can_interleave(self, buffered_s: float, own_chunk_s: float, chars: int,
+                       speed: float) -> bool:
+        """Whether an utterance playing with `buffered_s` of audio ready (its latest chunk
+        `own_chunk_s` long, so its next one is up to `RAMP` times that) can let the first
+        chunk of the next utterance (`chars` characters at `speed`) be synthesised before its
+        own next chunk, without falling silent."""
+        first_s = min(chars, FIRST_MAX) * self.seconds_per_char / speed
+        work_s = (first_s + own_chunk_s * RAMP) / max(self.rate, 0.05)
+        return work_s * HEAD_START_SAFETY <= buffered_s
 
 
 class ChunkClock:

@@ -2,12 +2,13 @@
 synthesised.
 
 Synthesis stays at most `voice.read_ahead_s` seconds of audio ahead of playback (memory per
-server is bounded whatever the text's length); the next utterance is synthesised while the
-current one plays out, so it starts without a gap;
-synthesis runs chunk by chunk on the engine's scheduler at voice priority, keyed by server, so
-every server's speech takes turns fairly (and goes before HTTP streams and /tts jobs).
-Playback starts once the audio ready will carry the utterance through at the measured
-synthesis rate (`pacing`).
+server is bounded whatever the text's length). The next utterance's first chunk is synthesised
+as soon as the one playing holds enough audio to wait for it (`Pacer.can_interleave`), so a
+`/skip` or the end of the current one goes on to it at once; the rest of it waits until the
+current one's synthesis is done or has filled its read-ahead. Synthesis runs chunk by chunk on
+the engine's scheduler at voice priority, keyed by server, so every server's speech takes turns
+fairly (and goes before HTTP streams and /tts jobs). Playback starts once the audio ready will
+carry the utterance through at the measured synthesis rate (`pacing`).
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class GuildPlayer:
         self.played: list[Utterance] = []
         self._on_idle = on_idle
         self._wakeup = asyncio.Event()
+        #: Set (and replaced) whenever an utterance's synthesis pauses, ends or starts playing.
+        self._moved = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._closed = False
         #: How this server copes with a backed-up queue (its /readaloud controls).
@@ -175,21 +178,37 @@ class GuildPlayer:
         if utterance.task is not None:
             utterance.task.cancel()
 
-    def _synthesising(self) -> bool:
-        items = [self.current, *self.queue]
-        return any(u is not None and u.task is not None and not u.task.done() and not u.paused
-                   for u in items)
+    def _computing(self, exclude: Utterance | None = None) -> bool:
+        """Whether an utterance (other than `exclude`) is being synthesised right now (one
+        waiting for playback to catch up, or for its turn, is not)."""
+        return any(u is not None and u is not exclude and u.task is not None
+                   and not u.task.done() and not u.paused
+                   for u in (self.current, *self.queue))
+
+    def _moved_on(self) -> None:
+        """Wake the utterances waiting for their turn to synthesise."""
+        self._moved.set()
+        self._moved = asyncio.Event()
 
     def _maybe_prefetch(self) -> None:
-        """Start synthesising the next utterance when nothing else is being synthesised (an
-        utterance whose read-ahead is full is not): its first audio is then ready when the
-        current one ends or is skipped."""
-        if self._closed or self._synthesising():
+        """Start synthesising the next utterance when nothing else is being synthesised, or
+        when the one playing holds enough audio to let the next one's first chunk go first:
+        that first audio is then ready when the current one ends or is skipped."""
+        if self._closed:
             return
         nxt = self.current if self.current is not None and self.current.task is None else (
             self.queue[0] if self.queue else None)
-        if nxt is not None and nxt.task is None:
+        if nxt is None or nxt.task is not None:
+            return
+        if not self._computing() or self._can_interleave(nxt):
             self._begin(nxt)
+
+    def _can_interleave(self, nxt: Utterance) -> bool:
+        playing = self.current
+        if playing is None or playing.started_at is None or playing.buffer is None:
+            return False
+        return self.pacer.can_interleave(playing.buffer.queued_s, playing.last_chunk_s,
+                                         len(nxt.text), nxt.request.speed)
 
     def _begin(self, utterance: Utterance) -> None:
         behind = len(self.queue) - (1 if self.queue and self.queue[0] is utterance else 0)
@@ -217,9 +236,12 @@ class GuildPlayer:
                 clock.tick(len(chunk) / 24000)
                 utterance.last_chunk_s = clock.last_chunk_s
                 buffer.feed(chunk)
+                if utterance.started_at is not None:
+                    self._maybe_prefetch()  # the next one's first chunk may go in between
                 # Synthesis runs a bounded margin ahead of playback, not a whole text ahead:
                 # a long /say holds seconds of audio per server, not minutes.
                 await self._read_ahead(utterance, buffer)
+                await self._await_turn(utterance)
                 clock.last = time.monotonic()  # the pause is not synthesis time
             self.pacer.utterance(len(utterance.text), buffer.fed_s, speed)
         except (SynthesisCancelled, asyncio.CancelledError):
@@ -234,6 +256,7 @@ class GuildPlayer:
             buffer.abort()
         finally:
             buffer.finish()
+            self._moved_on()
             if not self._closed:
                 asyncio.get_running_loop().call_soon(self._maybe_prefetch)
 
@@ -243,9 +266,22 @@ class GuildPlayer:
         if buffer.queued_s < self.settings.read_ahead_s:
             return
         utterance.paused = True
+        self._moved_on()
         self._maybe_prefetch()
         try:
             await buffer.until_below(self.settings.read_ahead_s)
+        finally:
+            utterance.paused = False
+
+    async def _await_turn(self, utterance: Utterance) -> None:
+        """An utterance not yet playing, whose first chunk went in between the chunks of the
+        one playing, waits until that one's synthesis pauses or ends."""
+        if utterance.started_at is not None or not self._computing(exclude=utterance):
+            return
+        utterance.paused = True
+        try:
+            while utterance.started_at is None and self._computing(exclude=utterance):
+                await self._moved.wait()
         finally:
             utterance.paused = False
 
@@ -320,6 +356,7 @@ class GuildPlayer:
             # is over (its `after` came), so the stale player is stopped before the next.
             self.voice_client.stop()
         utterance.started_at = time.monotonic()
+        self._moved_on()
         FIRST_AUDIO.labels(front_door="voice").observe(utterance.started_at - utterance.queued_at)
         self.voice_client.play(StreamSource(buffer), after=after)
         self._maybe_prefetch()

@@ -89,6 +89,64 @@ async def test_the_next_message_is_made_while_the_current_waits_for_playback() -
     await asyncio.to_thread(client.join, WAIT_S)
 
 
+class PacedEngine(InstantEngine):
+    """Like `InstantEngine`, but each chunk takes `chunk_s / rate` seconds to make; `made`
+    lists (text, chunk index, what `note()` said then) as each chunk is yielded."""
+
+    def __init__(self, rate: float, note: Any) -> None:
+        super().__init__(lambda req: len(req.text) * 0.065, 2.0)
+        self.rate, self.note = rate, note
+        self.made: list[tuple[str, int, Any]] = []
+
+    def stream(self, req: SpeechRequest, cancel: threading.Event | None = None,
+               **_: Any) -> AsyncIterator[np.ndarray]:
+        self.requests.append(req)
+        return self._paced(req)
+
+    async def _paced(self, req: SpeechRequest) -> AsyncIterator[np.ndarray]:
+        index = 0
+        async for chunk in self._chunks(self.seconds(req)):
+            await asyncio.sleep(len(chunk) / 24000 / self.rate)
+            self.made.append((req.text, index, self.note()))
+            index += 1
+            yield chunk
+
+
+async def test_the_next_messages_first_chunk_is_made_while_the_current_is_still_synthesised(
+) -> None:
+    long, line = "x" * 400, "the next message, two chunks long"  # 26 s, then 2.1 s
+    player: GuildPlayer
+
+    def current_state() -> str:
+        first = player.current
+        assert first is not None
+        return "paused" if first.paused else "done" if first.task.done() else "computing"
+
+    engine = PacedEngine(rate=10.0, note=current_state)
+    client = DrainingVoiceClient(pace_s=0.02)  # real time
+    player = GuildPlayer(engine, client, VoiceSettings(read_ahead_s=10.0),  # type: ignore[arg-type]
+                         pacer=Pacer(rate=10.0))
+    player.start()
+    first = player.enqueue(_request(long))
+    await _until(lambda: first.started_at is not None)
+    second = player.enqueue(_request(line))
+    await _until(lambda: second.buffer is not None and second.buffer.queued_s > 0)
+    # Its first chunk came while the long one was still being synthesised, not after the
+    # long one had filled its 10 s read-ahead ...
+    assert [m for m in engine.made if m[0] == line][0][2] == "computing"
+    assert first.buffer is not None and first.buffer.queued_s < 10.0
+    # ... and the rest of it waited for the long one's synthesis to pause.
+    await _until(lambda: second.buffer.finished)
+    assert [m[2] for m in engine.made if m[0] == line][1:] == ["paused"]
+    # A skip goes on to audio that is already there.
+    assert second.buffer.queued_s > 0
+    player.skip()
+    await _until(lambda: second.started_at is not None)
+    await asyncio.to_thread(client.finished.wait, WAIT_S)
+    await player.close()
+    await asyncio.to_thread(client.join, WAIT_S)
+
+
 class StaleVoiceClient(DrainingVoiceClient):
     """Like discord.py after it gave up waiting for a reconnect mid-utterance: the source's
     `after` came, yet `is_playing()` stays true until `stop()`; and `play` refuses then, as
