@@ -59,22 +59,29 @@ class Pacer:
     def hold_s(self, chars: int, speed: float, fed_s: float, last_chunk_s: float) -> float:
         """Seconds of buffered audio needed before playback may start (capped)."""
         rate = max(self.rate, 0.05)
-        remaining = max(0.0, chars * self.seconds_per_char / speed - fed_s)
+        remaining = self.remaining_s(chars, speed, fed_s)
         if remaining == 0:
             return 0.0
-        next_chunk = min(remaining, max(last_chunk_s, 0.1) * RAMP)
+        next_chunk = self.next_chunk_s(chars, speed, fed_s, last_chunk_s)
         shortfall = remaining * (1 / rate - 1) if rate < 1 else 0.0
         return min(MAX_HOLD_S, max(next_chunk / rate, shortfall))
 
+    def remaining_s(self, chars: int, speed: float, fed_s: float) -> float:
+        """Seconds of speech still to come in an utterance of `chars` characters."""
+        return max(0.0, chars * self.seconds_per_char / speed - fed_s)
 
-    def can_interleave(self, buffered_s: float, own_chunk_s: float, chars: int,
+    def next_chunk_s(self, chars: int, speed: float, fed_s: float, last_chunk_s: float) -> float:
+        """Seconds of speech in the utterance's next chunk, at most."""
+        return min(self.remaining_s(chars, speed, fed_s), max(last_chunk_s, 0.1) * RAMP)
+
+    def can_interleave(self, buffered_s: float, own_next_s: float, chars: int,
                        speed: float) -> bool:
-        """Whether an utterance playing with `buffered_s` of audio ready (its latest chunk
-        `own_chunk_s` long, so its next one is up to `RAMP` times that) can let the first
-        chunk of the next utterance (`chars` characters at `speed`) be synthesised before its
-        own next chunk, without falling silent."""
+        """Whether an utterance playing with `buffered_s` of audio ready (its next chunk
+        `own_next_s` long at most, see `next_chunk_s`) can let the first chunk of the next
+        utterance (`chars` characters at `speed`) be synthesised before its own next chunk,
+        without falling silent."""
         first_s = min(chars, FIRST_MAX) * self.seconds_per_char / speed
-        work_s = (first_s + own_chunk_s * RAMP) / max(self.rate, 0.05)
+        work_s = (first_s + own_next_s) / max(self.rate, 0.05)
         return work_s * HEAD_START_SAFETY <= buffered_s
 
 

@@ -207,8 +207,11 @@ class GuildPlayer:
         playing = self.current
         if playing is None or playing.started_at is None or playing.buffer is None:
             return False
-        return self.pacer.can_interleave(playing.buffer.queued_s, playing.last_chunk_s,
-                                         len(nxt.text), nxt.request.speed)
+        speed = playing.speed or playing.request.speed
+        own_next_s = self.pacer.next_chunk_s(len(playing.text), speed, playing.buffer.fed_s,
+                                             playing.last_chunk_s)
+        return self.pacer.can_interleave(playing.buffer.queued_s, own_next_s, len(nxt.text),
+                                         nxt.request.speed)
 
     def _begin(self, utterance: Utterance) -> None:
         behind = len(self.queue) - (1 if self.queue and self.queue[0] is utterance else 0)

@@ -43,12 +43,20 @@ def test_a_cached_clip_says_nothing_of_the_synthesis_rate():
 
 
 def test_the_next_first_chunk_goes_in_between_only_when_the_audio_playing_outlasts_it():
-    # A line (2 s of speech) and the playing one's next chunk (3 x 2 s) take 0.8 s at ten
-    # times real time: 1 s of audio playing is too little to wait for them safely, 2 s is not.
+    # A line (2 s of speech) and the playing one's next chunk (6 s) take 0.8 s at ten times
+    # real time: 1 s of audio playing is too little to wait for them safely, 2 s is not.
     fast = Pacer(rate=10.0)
-    assert not fast.can_interleave(1.0, own_chunk_s=2.0, chars=31, speed=1.0)
-    assert fast.can_interleave(2.0, own_chunk_s=2.0, chars=31, speed=1.0)
+    assert not fast.can_interleave(1.0, own_next_s=6.0, chars=31, speed=1.0)
+    assert fast.can_interleave(2.0, own_next_s=6.0, chars=31, speed=1.0)
     # Where synthesis barely keeps up, the same 2 s is not enough.
-    assert not Pacer(rate=1.5).can_interleave(2.0, own_chunk_s=2.0, chars=31, speed=1.0)
+    assert not Pacer(rate=1.5).can_interleave(2.0, own_next_s=6.0, chars=31, speed=1.0)
     # A long message's first chunk is one sentence, not the whole text.
-    assert fast.can_interleave(4.0, own_chunk_s=2.0, chars=5000, speed=1.0)
+    assert fast.can_interleave(4.0, own_next_s=6.0, chars=5000, speed=1.0)
+
+
+def test_the_next_chunk_is_at_most_what_is_left_of_the_text():
+    pacer = Pacer(seconds_per_char=0.065)
+    # 100 characters are 6.5 s; 4 s were made, in a 2 s chunk: 2.5 s are left, not 3 x 2 s.
+    assert abs(pacer.next_chunk_s(100, 1.0, fed_s=4.0, last_chunk_s=2.0) - 2.5) < 1e-9
+    assert pacer.next_chunk_s(1000, 1.0, fed_s=4.0, last_chunk_s=2.0) == 6.0
+    assert pacer.next_chunk_s(100, 1.0, fed_s=7.0, last_chunk_s=2.0) == 0.0
