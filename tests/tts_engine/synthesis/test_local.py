@@ -172,3 +172,15 @@ def test_engines_on_the_same_weights_share_one_model(engine, model_dir):
         assert twin.synthesize_sync(twin.validate("Twin.")).duration > 0.1
     finally:
         twin.close()
+
+
+def test_the_model_runs_in_inference_mode(engine):
+    # Not only no_grad (which KModel sets itself): no version counters or view tracking.
+    modes: list[bool] = []
+    handle = engine._model.register_forward_pre_hook(
+        lambda *_: modes.append(torch.is_inference_mode_enabled()))
+    try:
+        engine.synthesize_sync(engine.validate("Hello there.", voice="af_heart", lang="a"))
+    finally:
+        handle.remove()
+    assert modes and all(modes)
