@@ -44,7 +44,7 @@ STEP_LABELS = {
     "bf16": "+ bf16 residual-block convs",
     "malloc": "+ malloc thresholds",
     "channels-last": "+ channels-last generator",
-    "noise": "+ source noise in memory order (= fast)",
+    "noise": "+ memory-order noise (= fast)",
 }
 
 
