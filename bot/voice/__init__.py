@@ -16,9 +16,10 @@ from bot.voice.errors import (
 )
 from bot.voice.manager import TrackedVoiceClient, VoiceManager
 from bot.voice.overload import Overload, backlog_speed
-from bot.voice.player import GuildPlayer, Utterance
+from bot.voice.player import GuildPlayer
 from bot.voice.source import FrameBuffer, StreamSource
 from bot.voice.text import NameAnnouncer, clean_text, cut
+from bot.voice.utterance import Utterance
 
 __all__ = [
     "BusyElsewhere", "ConnectFailed", "FrameBuffer", "GuildPlayer", "NameAnnouncer",

@@ -22,8 +22,9 @@ from bot.voice.errors import BusyElsewhere, ConnectFailed, NotConnected, NotInVo
 from bot.voice.locks import KeyedLocks
 from bot.voice.overload import Overload
 from bot.voice.pacing import Pacer
-from bot.voice.player import GuildPlayer, Utterance
+from bot.voice.player import GuildPlayer
 from bot.voice.text import NameAnnouncer
+from bot.voice.utterance import Utterance
 from tts_engine import Engine, SpeechRequest
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from bot.client import BotResources, TTSBot, create_bot
 from bot.jobs import JobService
 from bot.settings import JobSettings, Settings, VoiceSettings
 from bot.voice import GuildPlayer, VoiceManager
-from bot.voice.player import Utterance as PlayedUtterance
+from bot.voice.utterance import Utterance as PlayedUtterance
 from storage.audio import LocalAudioStore
 from storage.models import GuildSettings
 from tests.fakes.discord import FakeDiscord, FakeGuild, FakeInteraction, payloads
