@@ -6,6 +6,7 @@ RSS is per process. Prints one JSON line.
 
     python -m benchmarks._engine_child time MODEL_DIR VARIANT N_PHONEMES REPEATS THREADS OUT.npy
     python -m benchmarks._engine_child rss MODEL_DIR WORKERS THREADS
+    python -m benchmarks._engine_child lengths MODEL_DIR VARIANT THREADS
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ STEPS: dict[str, FastOptions] = {
     "bf16": FastOptions(tune_malloc=False, channels_last=False, memory_order_noise=False),
     "malloc": FastOptions(channels_last=False, memory_order_noise=False),
     "channels-last": FastOptions(memory_order_noise=False),
-    "noise": FastOptions(),
+    "noise": FastOptions(frame_buckets=0),
+    "buckets": FastOptions(frame_buckets=8),
 }
 
 
@@ -74,6 +76,28 @@ def time_variant(model_dir: Path, variant: str, n: int, repeats: int, threads: i
         seconds.append(elapsed)
     np.save(out, audio)
     return {"variant": variant, "seconds": seconds, "audio_s": len(audio) / 24000}
+
+
+def time_lengths(model_dir: Path, variant: str, threads: int) -> dict[str, Any]:
+    """Each of `bm.chat_lines()` (all of other lengths) twice in a row: seconds the first time
+    (a length new to the process) and the second (the same length at once again)."""
+    torch.set_num_threads(threads)
+    model = bm.load_stock(model_dir)
+    optimize(model, STEPS[variant])
+    warm = bm.PHONEMES[:12]
+    bm.seeded(lambda: model(warm, bm.style_row(model_dir, warm)))
+    result: dict[str, list[float]] = {"first": [], "again": [], "audio_s": []}
+    for phonemes in bm.chat_lines():
+        ref = bm.style_row(model_dir, phonemes)
+
+        def run(p: str = phonemes, r: torch.Tensor = ref) -> Any:
+            return model(p, r)
+
+        for label in ("first", "again"):
+            audio, seconds = bm.seeded(run)
+            result[label].append(seconds)
+        result["audio_s"].append(len(audio) / 24000)
+    return {"variant": variant, **result}
 
 
 async def serve(model_dir: Path, workers: int, threads: int) -> dict[str, Any]:
@@ -118,6 +142,9 @@ def main() -> None:
         variant, n, repeats, threads, out = rest
         result = time_variant(Path(model_dir), variant, int(n), int(repeats), int(threads),
                               Path(out))
+    elif mode == "lengths":
+        variant, threads = rest
+        result = time_lengths(Path(model_dir), variant, int(threads))
     else:
         workers, threads = rest
         result = asyncio.run(serve(Path(model_dir), int(workers), int(threads)))

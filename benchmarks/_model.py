@@ -4,6 +4,7 @@ command line."""
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -28,6 +29,15 @@ PHONEMES = (
     "fɹˈɛʃ ˈɛɹ."
 )
 QUICK_PHONEMES = PHONEMES[:100]
+
+def chat_lines(shortest: int = 24, longest: int = 110) -> list[str]:
+    """Chat-line-sized inputs, each of another length: `PHONEMES` cut after each word whose end
+    falls between `shortest` and `longest` characters (1.5-6 s of speech), in a fixed shuffled
+    order (as a chat's lines come)."""
+    ends = [i for i, ch in enumerate(PHONEMES) if ch == " " and shortest <= i <= longest]
+    random.Random(0).shuffle(ends)
+    return [PHONEMES[:end] for end in ends]
+
 
 #: A 300-character English text for time to first chunk.
 TEXT_300 = (

@@ -44,7 +44,8 @@ STEP_LABELS = {
     "bf16": "+ bf16 residual-block convs",
     "malloc": "+ malloc thresholds",
     "channels-last": "+ channels-last generator",
-    "noise": "+ memory-order noise (= fast)",
+    "noise": "+ memory-order noise (fast, fp32)",
+    "buckets": "+ frame buckets (fast, bf16)",
 }
 
 

@@ -20,6 +20,7 @@ from tts_engine.model.fast import (
     fold_weight_norm,
     optimize,
 )
+from tts_engine.model.fast._frames import Valid, bucket
 from tts_engine.model.fast._layout import ChannelsLastGenerator, to_2d
 from tts_engine.model.fast._modules import FusedResBlock, LowPrecisionConv
 from tts_engine.model.fast._source import MemoryOrderSineGen
@@ -133,7 +134,7 @@ def test_a_failing_compiler_falls_back_to_eager(model_dir, reference_audio, monk
     def broken(*args: object) -> torch.Tensor:
         raise RuntimeError("InductorError: no working C++ compiler")
 
-    monkeypatch.setattr(_fused, "_compiled", broken)
+    monkeypatch.setattr(_fused, "_compiled_kernel", lambda fn: broken)
     model = load_stock(model_dir)
     optimize(model)
     fast = speak(model, style(model_dir))
@@ -209,3 +210,65 @@ def test_a_convolution_laid_out_2d_computes_the_same(conv):
 def test_unstock_padding_is_refused_not_mistranslated():
     with pytest.raises(TypeError, match="channels-last"):
         to_2d(torch.nn.Conv1d(2, 2, 3, padding=1, padding_mode="reflect"))
+
+
+def test_frame_buckets_are_few_and_pad_by_at_most_an_eighth():
+    assert {bucket(n) for n in range(256, 512)} == set(range(288, 513, 32)) | {256}
+    for n in range(1, 3000):
+        assert n <= bucket(n) <= n * 1.125
+        assert bucket(n, per_octave=0) == n
+    assert bucket(200) == 208 and bucket(208) == 208 and bucket(7) == 7
+    assert len({bucket(n, per_octave=4) for n in range(256, 512)}) == 5  # 256 and 4 above
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_the_masked_kernel_normalises_the_real_frames_and_zeroes_the_padding(compiled):
+    torch.manual_seed(0)
+    x = torch.randn(1, 8, 1, 40) * 3 + 1
+    x[..., 29:] = 1e4  # whatever the padding holds must not leak in
+    args = (torch.rand(1, 8, 1, 1) + 0.5, torch.randn(1, 8, 1, 1), torch.rand(1, 8, 1, 1) + 0.2)
+    alpha = args[2]
+    kernel = _fused.AdaINSnake(compile=compiled)
+    valid = Valid.first(29, 40)
+    assert valid is not None and Valid.first(40, 40) is None
+    masked = kernel(x, args[0], args[1], alpha, 1 / alpha, valid=valid)
+    plain = _fused.adain_snake_eager(x[..., :29], args[0], args[1], alpha, 1 / alpha)
+    assert kernel.compiled == compiled
+    assert torch.allclose(masked[..., :29], plain, atol=1e-5)
+    assert torch.equal(masked[..., 29:], torch.zeros(1, 8, 1, 11))
+
+
+def test_padded_frames_give_the_unpadded_generators_audio(model_dir):
+    plain, padded = load_stock(model_dir), load_stock(model_dir)
+    assert optimize(plain, FastOptions(frame_buckets=0)).frame_buckets == 0
+    assert optimize(padded, FastOptions(frame_buckets=8)).frame_buckets == 8
+    generator = padded.decoder.generator
+    assert isinstance(generator, ChannelsLastGenerator)
+    seen: dict[str, list[int]] = {"in": [], "ups": []}
+    generator.register_forward_pre_hook(lambda _, args: seen["in"].append(args[0].shape[-1]))
+    generator.ups[0].register_forward_pre_hook(
+        lambda _, args: seen["ups"].append(args[0].shape[-1]))
+    padded_runs = 0
+    for end in (15, 19, 25, len(PHONEMES)):  # lengths in and between the buckets
+        torch.manual_seed(3)
+        expected = plain(PHONEMES[:end], style(model_dir))
+        torch.manual_seed(3)
+        got = padded(PHONEMES[:end], style(model_dir))
+        frames = seen["in"][-1]
+        # The convolutions ran on the bucket's length, the audio is the real length's.
+        assert seen["ups"][-1] == bucket(frames)
+        padded_runs += bucket(frames) > frames
+        assert got.shape == expected.shape
+        assert snr_db(expected, got) >= 60
+    assert padded_runs >= 2
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_frame_buckets_are_on_by_default_where_the_convolutions_run_in_bf16(
+        model_dir, monkeypatch, bf16):
+    import tts_engine.model.fast as fast
+
+    monkeypatch.setattr(fast, "bf16_supported", lambda: bf16)
+    report = optimize(load_stock(model_dir))
+    assert report.frame_buckets == (fast.FRAME_BUCKETS if bf16 else 0)
+    assert report.bf16_convs > 0 if bf16 else report.bf16_convs == 0

@@ -13,11 +13,14 @@ is itself 41 dB from stock fp32 (measured in `tests/tts_engine/model/test_fast.p
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from kokoro.istftnet import Generator
 from torch import nn
 
+from tts_engine.model.fast._frames import Valid, bucket, mask_rest
 from tts_engine.model.fast._modules import LowPrecisionConv
 
 __all__ = ["ChannelsLastGenerator", "to_2d"]
@@ -64,48 +67,69 @@ def _one(padding: str | tuple[int, ...]) -> int:
 
 class ChannelsLastGenerator(nn.Module):
     """`kokoro.istftnet.Generator.forward` on channels-last tensors; same modules, same order
-    of random draws (the sine source is untouched).
+    of random draws (the sine source is untouched). With `per_octave` > 0 the frames are padded
+    to a few lengths (`_frames`), so oneDNN's primitives are built once per bucket, not once per
+    sentence length; the audio is the unpadded generator's.
 
-    The residual blocks must take 4-D input (`FusedResBlock` does); the convolutions are
-    converted here."""
+    The residual blocks must take 4-D input and a `Valid` (`FusedResBlock` does); the
+    convolutions are converted here."""
 
-    def __init__(self, gen: Generator) -> None:
+    def __init__(self, gen: Generator, per_octave: int = 0) -> None:
         super().__init__()
         self.m_source = gen.m_source
         self.f0_upsamp = gen.f0_upsamp
         self.stft = gen.stft
         self.noise_convs = nn.ModuleList(to_2d(c) for c in gen.noise_convs)
         self.noise_res = gen.noise_res
+        #: Each upsampling's factor: frames in, frames out.
+        self.rates: list[int] = [_stride(c) for c in gen.ups]
         self.ups = nn.ModuleList(to_2d(c) for c in gen.ups)
         self.resblocks = gen.resblocks
         self.conv_post = to_2d(gen.conv_post)
         self.num_upsamples = gen.num_upsamples
         self.num_kernels = gen.num_kernels
         self.post_n_fft = gen.post_n_fft
+        self.per_octave = per_octave
 
     def forward(self, x: torch.Tensor, s: torch.Tensor, f0: torch.Tensor) -> torch.Tensor:
         """Spectral frames from the decoder's features, then audio; shapes as stock."""
+        frames = x.shape[-1]
+        length = bucket(frames, self.per_octave)
         with torch.no_grad():
             f0 = self.f0_upsamp(f0[:, None]).transpose(1, 2)
             har_source, _, _ = self.m_source(f0)
             har_source = har_source.transpose(1, 2).squeeze(1)
             har_spec, har_phase = self.stft.transform(har_source)
-            har = _nhwc(torch.cat([har_spec, har_phase], dim=1))
-        x = _nhwc(x)
-        for i in range(self.num_upsamples):
-            x = F.leaky_relu(x, negative_slope=0.1)
-            source = self.noise_res[i](self.noise_convs[i](har), s)
+            har = torch.cat([har_spec, har_phase], dim=1)
+            # One STFT frame per output frame, plus one (`center`): zeros for the padding.
+            har = _nhwc(F.pad(har, (0, (length - frames) * math.prod(self.rates))))
+        x = _nhwc(F.pad(x, (0, length - frames)))
+        valid = None  # the input's padding is zeros already
+        for i, rate in enumerate(self.rates):
+            last = i == self.num_upsamples - 1
+            x = mask_rest(F.leaky_relu(x, negative_slope=0.1), valid)
+            frames, length = frames * rate, length * rate
+            valid = Valid.first(frames + int(last), length + int(last))
+            source = self.noise_res[i](self.noise_convs[i](har), s, valid)
             x = self.ups[i](x)
-            if i == self.num_upsamples - 1:
+            if last:
                 x = F.pad(x, (1, 0, 0, 0), mode="reflect")  # stock: ReflectionPad1d((1, 0))
             x = x + source
             blocks = self.resblocks[i * self.num_kernels:(i + 1) * self.num_kernels]
-            xs = blocks[0](x, s)
+            xs = blocks[0](x, s, valid)
             for block in blocks[1:]:
-                xs += block(x, s)
+                xs += block(x, s, valid)
             x = xs / self.num_kernels
-        x = F.leaky_relu(x)
-        x = self.conv_post(x).squeeze(2)
+        x = mask_rest(F.leaky_relu(x), valid)
+        x = self.conv_post(x).squeeze(2)[..., :frames + 1]
         spec = torch.exp(x[:, :self.post_n_fft // 2 + 1, :])
         phase = torch.sin(x[:, self.post_n_fft // 2 + 1:, :])
         return self.stft.inverse(spec, phase)
+
+
+def _stride(conv: nn.Module) -> int:
+    """A 1-D (transposed) convolution's stride, inside a `LowPrecisionConv` or not."""
+    inner = conv.conv if isinstance(conv, LowPrecisionConv) else conv
+    if not isinstance(inner, nn.Conv1d | nn.ConvTranspose1d):
+        raise TypeError(f"not a 1-D convolution: {type(inner).__name__}")
+    return inner.stride[0]

@@ -6,6 +6,7 @@ import torch
 from kokoro.istftnet import AdaIN1d, AdaINResBlock1
 from torch import nn
 
+from tts_engine.model.fast._frames import Valid
 from tts_engine.model.fast._fused import AdaINSnake
 
 Conv = nn.Conv1d | nn.ConvTranspose1d
@@ -79,20 +80,23 @@ class FusedResBlock(nn.Module):
         self.register_buffer("inv_alpha2", 1 / alpha2)
         self.kernel = kernel
 
-    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, s: torch.Tensor, valid: Valid | None = None
+                ) -> torch.Tensor:
         """Same maths as `AdaINResBlock1.forward`, fewer passes over memory. `x` is `(N, C, T)`,
-        or `(N, C, 1, T)` channels-last once the convolutions are 2-D (`_layout`)."""
+        or `(N, C, 1, T)` channels-last once the convolutions are 2-D (`_layout`); where its
+        time axis is padded (`valid`), the padding stays out of the statistics and the
+        convolutions (the result's padding frames are not zero: mask before convolving)."""
         def per_channel(t: torch.Tensor) -> torch.Tensor:  # (N, C, 1) -> x's rank
             return t.view(*t.shape[:2], *([1] * (x.dim() - 2)))
 
         for i in range(len(self.convs1)):
             scale, shift = map(per_channel, _style_affine(self.adain1[i], s))
             xt = self.kernel(x, scale, shift, per_channel(self.alpha1[i]),
-                             per_channel(self.inv_alpha1[i]), self.out_dtype)
+                             per_channel(self.inv_alpha1[i]), self.out_dtype, valid)
             xt = self.convs1[i](xt)
             scale, shift = map(per_channel, _style_affine(self.adain2[i], s))
             xt = self.kernel(xt, scale, shift, per_channel(self.alpha2[i]),
-                             per_channel(self.inv_alpha2[i]), self.out_dtype)
+                             per_channel(self.inv_alpha2[i]), self.out_dtype, valid)
             xt = self.convs2[i](xt)
             x = x + xt  # fp32 + bf16 -> fp32
         return x
