@@ -32,6 +32,7 @@ def project_view(project: TTSProject) -> Project:
         tts_id=str(project.id),
         user_id=project.user_id,
         text=project.text,
+        spoken_text=project.spoken,
         voice=project.voice,
         speed=project.speed,
         lang_code=project.lang_code,

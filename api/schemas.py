@@ -133,7 +133,9 @@ class Project(BaseModel):
 
     tts_id: str
     user_id: str
-    text: str
+    text: str = Field(description="The text as it was sent.")
+    spoken_text: str = Field(description="The text as it is read: after the pronunciation "
+                             "dictionaries, with numbers, dates and links as words.")
     voice: str
     speed: float
     lang_code: str

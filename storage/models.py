@@ -52,7 +52,11 @@ class TTSProject(Model):
     updated_at = fields.DatetimeField(auto_now=True)
     user_id = fields.CharField(max_length=64, db_index=True)
     source = fields.CharField(max_length=16, default="discord")
+    # As the user typed it: what /history, the progress message and the API show.
     text = fields.TextField()
+    # As it is synthesised: after the pronunciation dictionaries and normalisation (numbers,
+    # dates, links as words). Null on rows from before it was kept (their `text` is it).
+    spoken_text = fields.TextField(null=True)
     voice = fields.CharField(max_length=255)
     speed = fields.FloatField(
         default=1.0, validators=[MinValueValidator(0.5), MaxValueValidator(2.0)]
@@ -88,6 +92,11 @@ class TTSProject(Model):
     class Meta:
         table = "tts_projects"
         indexes = (("status", "created_at"),)
+
+    @property
+    def spoken(self) -> str:
+        """The text the engine says for this project."""
+        return self.text if self.spoken_text is None else self.spoken_text
 
     def __str__(self) -> str:
         return f"TTSProject({self.id}, {self.status}, {self.progress}%)"

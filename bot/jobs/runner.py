@@ -108,7 +108,7 @@ class JobRunner:
         """Synthesise and encode; the result is kept until it is stored."""
         await self._stage(project, PROGRESS_GENERATING)
         req = SpeechRequest(
-            text=project.text, voice=project.voice, lang=project.lang_code, speed=project.speed
+            text=project.spoken, voice=project.voice, lang=project.lang_code, speed=project.speed
         )
         audio = await self.engine.synthesize(req, cancel=cancel, on_wait=waited)
         if cancel.is_set():
@@ -127,7 +127,7 @@ class JobRunner:
         twin = (
             await TTSProject.filter(
                 request_key=project.request_key, status=ProjectStatus.COMPLETED,
-                storage_key__isnull=False, text=project.text,
+                storage_key__isnull=False, spoken_text=project.spoken,
             )
             .exclude(id=project.id)
             .order_by("-finished_at")

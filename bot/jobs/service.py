@@ -27,6 +27,7 @@ from storage.errors import StorageError
 from storage.models import ProjectStatus, TTSProject, request_key
 from tts_engine import Engine
 from tts_engine import audio as audio_codec
+from tts_engine.validation import without_controls
 
 from . import queue
 from .pool import WorkerPool, make_worker_id
@@ -96,7 +97,10 @@ class JobService:
         valid = await build_request(self.engine, req.text, voice=req.voice, lang=req.lang,
                                     speed=req.speed, user_id=req.user_id, guild_id=req.guild_id)
         fields: dict[str, Any] = dict(
-            user_id=str(req.user_id), text=valid.text, voice=valid.voice, speed=valid.speed,
+            # As typed (less what is never said or stored: controls), and as it will be said.
+            user_id=str(req.user_id), text=without_controls(req.text).strip(),
+            spoken_text=valid.text, voice=valid.voice,
+            speed=valid.speed,
             lang_code=valid.lang, source=req.source, guild_id=req.guild_id,
             channel_id=req.channel_id,
             request_key=request_key(valid.text, valid.voice, valid.speed, valid.lang),

@@ -299,7 +299,7 @@ class VoiceManager:
                            project: Any) -> int:
         """Read a finished /tts project (a `storage.models.TTSProject`) in the member's voice
         channel; returns how many utterances are ahead of it."""
-        request = self.engine.validate(project.text, project.voice, project.lang_code,
+        request = self.engine.validate(project.spoken, project.voice, project.lang_code,
                                        project.speed)
         _, ahead = await self.say(guild, member, request, label=f"project {project.id}")
         return ahead

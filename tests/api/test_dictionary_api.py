@@ -53,10 +53,11 @@ async def test_the_api_speaks_with_the_callers_dictionary(api: Api, api_engine: 
     async with api.session.post(api.url("/api/v1/tts/generate"), json=payload,
                                 headers=ALICE) as r:
         created = await r.json()
-    assert created["text"] == "good game [Kokoro](/kˈOkᵊɹO/)."
+    assert created["spoken_text"] == "good game [Kokoro](/kˈOkᵊɹO/)."
+    assert created["text"] == "gg Kokoro."
     async with api.session.post(api.url("/api/v1/tts/generate"), json=payload,
                                 headers=BOB) as r:
-        assert (await r.json())["text"] == "gg Kokoro."  # bob has no entries
+        assert (await r.json())["spoken_text"] == "gg Kokoro."  # bob has no entries
     heard: list[str] = []
     real = api_engine._infer
 
@@ -122,8 +123,9 @@ async def test_the_api_reads_written_forms_after_the_dictionary(
     async with api.session.post(api.url("/api/v1/tts/generate"), json=payload,
                                 headers=ALICE) as r:
         created = await r.json()
-    assert created["text"] == ("[R2D2](/ˈɑɹtˈutˈu/) against me from nine thirty, "
-                               "entry five dollars.")
+    assert created["text"] == payload["text"]  # as sent, as /history shows it
+    assert created["spoken_text"] == ("[R2D2](/ˈɑɹtˈutˈu/) against me from nine thirty, "
+                                      "entry five dollars.")
     heard: list[str] = []
     real = api_engine._infer
 

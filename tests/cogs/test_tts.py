@@ -165,9 +165,9 @@ async def test_the_public_reply_quotes_the_text_safely_and_readably(harness: Har
     # what is quoted too; direction overrides dropped, no heading.
     assert quote == "> \\# Big news ring red evil ok", quote
     assert not any(unicodedata.category(c) == "Cc" for c in msg["content"].replace("\n", ""))
-    # The quote is what will be said (numbers as words), so "1." is "one." there; a numbered
-    # list is still never started.
+    # The quote is the text as typed (not as said: "1." stays "1."); a numbered list is still
+    # never started.
     _, msg = await _run_tts(h, {"text": "1. first -# small"})
     quote = next(line for line in msg["content"].splitlines() if line.startswith("> "))
-    assert quote == "> one. first -# small", quote
+    assert quote == "> 1\\. first -# small", quote
     assert quote_text("1. first -# small", 100) == "1\\. first -# small"

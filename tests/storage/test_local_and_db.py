@@ -72,3 +72,30 @@ def test_request_key_tells_requests_apart():
 def test_postgres_url_spellings():
     assert normalise_url("postgresql://u@h/db") == "postgres://u@h/db"
     assert normalise_url("sqlite://data/x") == "sqlite://data/x"
+
+
+async def test_projects_from_before_the_spoken_text_say_their_text(tmp_path):
+    from tortoise import connections
+    from tortoise.migrations.api import migrate
+
+    from storage.db import tortoise_config
+
+    url = f"sqlite://{tmp_path}/old.sqlite3"
+    await migrate(config=tortoise_config(url), target="models.0002_readaloud_dictionary")
+    pid = uuid.uuid4()
+    # A row as the previous schema held it: `text` was the text as spoken.
+    await connections.get("default").execute_query(
+        "INSERT INTO tts_projects (id, created_at, updated_at, user_id, source, text, voice, "
+        "speed, lang_code, request_key, status, progress, attempts) VALUES "
+        "(?, '2026-12-01 10:00:00', '2026-12-01 10:00:00', '1', 'discord', "
+        "'twenty three dollars', 'af_heart', 1.0, 'a', 'k', 'completed', 100, 1)", [str(pid)])
+    await connections.close_all()
+    await init_db(url)
+    try:
+        old = await TTSProject.get(id=pid)
+        assert old.spoken_text is None and old.spoken == "twenty three dollars"
+        new = await TTSProject.create(user_id="1", text="$23", spoken_text="twenty three dollars",
+                                      voice="af_heart", lang_code="a", request_key="k")
+        assert (await TTSProject.get(id=new.id)).spoken == "twenty three dollars"
+    finally:
+        await close_db()

@@ -99,6 +99,15 @@ async def test_defaults_and_stored_request(make_service):
     assert (p.source, p.guild_id, p.channel_id, p.user_id) == ("api", 5, 6, "7")
 
 
+async def test_a_project_keeps_the_text_as_typed_and_says_it_as_words(make_service):
+    service = await make_service(workers=0)
+    result = await service.submit(JobRequest(user_id="7", text="Entry $5\x07 at 9:30."))
+    stored = await TTSProject.get(id=result.project.id)
+    # /history and the API show what was typed (less controls); the engine says the words.
+    assert stored.text == "Entry $5 at 9:30."
+    assert stored.spoken_text == stored.spoken == "Entry five dollars at nine thirty."
+
+
 async def test_positions_count_the_jobs_ahead(make_service):
     service = await make_service(workers=0)  # nobody runs them: the queue only grows
     results = [await service.submit(JobRequest(user_id=f"u{i}", text=f"Number {i}."))

@@ -58,9 +58,10 @@ async def test_the_dictionary_changes_what_reaches_the_engine(
     assert (await read_until(h, "now"))[-1] == "gee gee now"
     ia = await h.fake.slash(h.guild, h.bob, "tts", {"text": "gg on file"})
     await ia.response(within=WAIT_S)
-    # The /tts job is queued (no workers here) with the text as it will be spoken.
+    # The /tts job is queued (no workers here) with the text as typed, which /history shows,
+    # and as it will be spoken.
     project = await _project(str(h.bob))
-    assert project.text == "gee gee on file"
+    assert project.text == "gg on file" and project.spoken == "gee gee on file"
 
 
 async def _project(user_id: str) -> TTSProject:
