@@ -30,6 +30,7 @@ PHONEMES = (
 )
 QUICK_PHONEMES = PHONEMES[:100]
 
+
 def chat_lines(shortest: int = 24, longest: int = 110) -> list[str]:
     """Chat-line-sized inputs, each of another length: `PHONEMES` cut after each word whose end
     falls between `shortest` and `longest` characters (1.5-6 s of speech), in a fixed shuffled

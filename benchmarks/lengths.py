@@ -4,10 +4,10 @@ A chat's lines each have their own length, and oneDNN builds its convolution ker
 so a new length pays for building them. This runs `chat_lines` (17 inputs of 1.5-6 s of speech,
 each of another length; full-size random-weight checkpoint) through the fast path in a fresh
 process, each line twice in a row (the first time its length is new to the process, the second
-it is not), with the generator's frame buckets off
-(`FastOptions(frame_buckets=0)`) and on (the default), the two alternating over `--rounds`
-processes each. Prints, per variant, the median milliseconds per second of speech the first time
-and the second, and the machine's load.
+it is not), with the generator's frame buckets off (`FastOptions(frame_buckets=0)`, the default
+on CPUs without native bf16) and on (eight per octave, the default with bf16), the two
+alternating over `--rounds` processes each. Prints, per variant, the median milliseconds per
+second of speech the first time and the second, and the machine's load.
 
     python -m benchmarks.lengths [--rounds 2] [--threads 2]
 """
@@ -23,7 +23,7 @@ from benchmarks import _model as bm
 from benchmarks._stats import quantile
 from benchmarks.engine import _child
 
-VARIANTS = {"noise": "frame buckets off", "buckets": "frame buckets on (fast)"}
+VARIANTS = {"noise": "frame buckets off", "buckets": "frame buckets on"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -71,8 +71,8 @@ class FastOptions:
     #: `channels_last`), so oneDNN builds its kernels once per bucket rather than once per
     #: sentence length; the same audio. 0 turns it off; None (the default) is
     #: `FRAME_BUCKETS` where the convolutions run in bf16, else 0: there a new length cost a
-    #: third more than a repeated one (AMX), while on an AVX2 CPU in fp32 it cost ~3%, less than
-    #: the padding's ~5%.
+    #: third more than a repeated one (AMX), while on an AVX2 CPU in fp32 it cost ~7% and the
+    #: padding took ~4% back (`benchmarks.lengths`).
     frame_buckets: int | None = None
 
 

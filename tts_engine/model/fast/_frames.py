@@ -4,8 +4,9 @@ oneDNN builds (JIT-compiles) a primitive for every convolution shape it meets an
 last 1,024; Kokoro's generator has about 60 convolutions, so each sentence of a length the
 process has not decoded lately pays for building them again: on an AMX CPU a new length cost
 a third more than a repeated one (the generator 201 ms against 131 ms for a 2.8 s line). The
-generator instead pads its input to the next of eight lengths per octave (at most 1/8 more
-frames, ~6% on average), and every step that would let the padding leak into the real frames is
+generator can instead pad its input to the next of eight lengths per octave (at most 1/8 more
+frames, ~6% on average; `FastOptions.frame_buckets`, on by default where the convolutions run in
+bf16), and every step that would let the padding leak into the real frames is
 masked (`Valid`):
 
 - instance-norm statistics are taken over the real frames only (the masked AdaIN + Snake);
