@@ -27,6 +27,7 @@ from api._encode import pcm16
 from api._voices import resolve_voice
 from api.wyoming_tts._info import LANGUAGE_TAGS, build_info, lang_for_tag
 from api.wyoming_tts._protocol import StreamTooLong, read_event
+from bot import dictionary
 from bot.metrics import FIRST_AUDIO
 from bot.request import build_request
 from tts_engine import Engine, SpeechRequest
@@ -128,7 +129,10 @@ class KokoroEventHandler(AsyncEventHandler):
                 await self._speak(synthesize.text, synthesize.voice)
         elif SynthesizeStart.is_type(event.type):
             voice = SynthesizeStart.from_event(event).voice
-            self._stream = _Stream(voice, SentenceStream(self.max_chars))
+            # Sentences are cut before the dictionary is applied to each: none inside its words.
+            words = await dictionary.compiled(dictionary.Owner.user(self.dictionary_user)) \
+                if self.dictionary_user else None
+            self._stream = _Stream(voice, SentenceStream(self.max_chars, words))
         elif SynthesizeChunk.is_type(event.type):
             stream = self._stream
             if stream is not None:

@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 #: misaki's inline phoneme markup: `[text](/phonemes/)`.
 PHONEME_MARKUP = re.compile(r"\[([^\]\n]+)\]\(/([^)/\n]*)/?\)")
 MAX_WORD_CHARS = 50
 MAX_REPLACEMENT_CHARS = 200
 _FORBIDDEN_IN_PHONEMES = frozenset("[]()/\\\n\r\t")
+#: Where a whole word may start: no word character (or a contraction's apostrophe) before it.
+_WORD_START = re.compile(r"(?<![\w'’])")
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,32 @@ class Dictionary:
 
     def __bool__(self) -> bool:
         return bool(self.entries)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the entries' words lie in `text`, as `apply` would match them."""
+        return [(start, end) for start, end, _ in self._matches(text, 0, len(text))]
+
+    def arriving(self, text: str) -> int:
+        """Where an entry's word that `text` ends with only the start of begins ("Yahoo! Ans"
+        of "Yahoo! Answers"), else `len(text)`: text still to come may complete it."""
+        exact, folded = self._prefixes
+        for start in range(max(0, len(text) - MAX_WORD_CHARS + 1), len(text)):
+            tail = text[start:]
+            if (tail in exact or tail.lower() in folded) and _WORD_START.match(text, start):
+                return start
+        return len(text)
+
+    @cached_property
+    def _prefixes(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Every proper prefix of the entries' words: case-sensitive ones as written, the
+        others lower-cased."""
+        exact: set[str] = set()
+        folded: set[str] = set()
+        for entry in self.entries:
+            into, word = (exact, entry.word) if entry.case_sensitive \
+                else (folded, entry.word.lower())
+            into.update(word[:n] for n in range(1, len(word)))
+        return frozenset(exact), frozenset(folded)
 
     def apply(self, text: str) -> str:
         """`text` with every dictionary word replaced; existing phoneme markup is kept."""

@@ -5,14 +5,21 @@ Wyoming's streamed synthesis): `.!?…` and Devanagari dandas followed by whites
 stops with or without it, closing quotes and brackets kept with their sentence, known
 abbreviations ("Dr. Smith") and decimals ("3.50") never an end. Over-long runs are cut at the
 best boundary available (`fit`). The scans are linear: a run of marks is matched once, whole.
-Dictionary phoneme markup (`[U.S. Army](/jˈu ɛs ˈɑɹmi/)`) is one word: nothing cuts inside it.
+Dictionary phoneme markup (`[U.S. Army](/jˈu ɛs ˈɑɹmi/)`) is one word: nothing cuts inside it;
+nor, in a stream given the dictionary that will be applied to its sentences, inside an entry's
+word ("Yahoo! Answers"), even one still arriving.
 """
 
 from __future__ import annotations
 
 import re
 
-from tts_engine.text.dictionary import MAX_REPLACEMENT_CHARS, MAX_WORD_CHARS, PHONEME_MARKUP
+from tts_engine.text.dictionary import (
+    MAX_REPLACEMENT_CHARS,
+    MAX_WORD_CHARS,
+    PHONEME_MARKUP,
+    Dictionary,
+)
 
 _CLOSERS = "\"'”’»)\\]"
 _SENTENCE_END = re.compile(
@@ -117,13 +124,15 @@ class SentenceStream:
     """Feed text as it arrives; get back the sentences it completed, at most `max_chars` each.
 
     A sentence end at the very end of what has arrived is not final yet ("3." may become
-    "3.50"), so it waits for the next piece or `finish`.
+    "3.50"), so it waits for the next piece or `finish`. With `words`, the dictionary that
+    will be applied to each sentence, no end inside one of its entries' words is a cut.
     """
 
-    def __init__(self, max_chars: int = 1000) -> None:
+    def __init__(self, max_chars: int = 1000, words: Dictionary | None = None) -> None:
         if max_chars < 2:
             raise ValueError("max_chars must be at least 2")
         self.max_chars = max_chars
+        self.words = words if words else None
         self._buffer = ""
         self._scan_from = 0  # everything before this was searched for sentence ends already
 
@@ -132,8 +141,12 @@ class SentenceStream:
         buffer = self._buffer + text
         done: list[str] = []
         start = 0
-        # Markup still arriving holds back the ends inside it until it is complete.
+        # Markup or a dictionary word still arriving holds back the ends inside it until it
+        # is complete.
         spans, hold = markup_spans(buffer), _open_markup(buffer)
+        if self.words is not None:
+            spans += self.words.spans(buffer)
+            hold = min(hold, self.words.arriving(buffer))
         for match in _SENTENCE_END.finditer(buffer, self._scan_from, hold):
             if not _final(match, hold) or is_abbreviation(buffer, match.start()) or \
                     inside(spans, match.start()):

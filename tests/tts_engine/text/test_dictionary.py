@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tts_engine import LocalEngine
-from tts_engine.text.dictionary import Entry, apply_layers, check_entry, layered
+from tts_engine.text.dictionary import Dictionary, Entry, apply_layers, check_entry, layered
 
 
 def test_whole_words_any_case_unless_the_entry_says_so() -> None:
@@ -73,3 +73,15 @@ def test_layers_take_time_linear_in_the_text() -> None:
         return time.perf_counter() - start
     small, large = min(seconds(500) for _ in range(3)), min(seconds(4000) for _ in range(3))
     assert large < small * 8 * 3  # 8 times the text: about 8 times the time, not 64
+
+
+def test_a_dictionary_tells_where_its_words_lie_and_where_one_is_still_arriving() -> None:
+    words = Dictionary([Entry("Yahoo! Answers", "Y A"), Entry("NaN", "not a number", True)])
+    text = "ask Yahoo! answers or nan or NaN"
+    assert [text[a:b] for a, b in words.spans(text)] == ["Yahoo! answers", "NaN"]
+    assert words.arriving("ask yahoo! An") == len("ask ")
+    assert words.arriving("ask myyahoo! An") == len("ask myyahoo! An")  # not a word start
+    assert words.arriving("ask Yahoo! Answers") == len("ask Yahoo! Answers")  # complete
+    assert words.arriving("a Na") == 2
+    assert words.arriving("a na") == 4  # case-sensitive entry
+    assert Dictionary([]).arriving("anything") == len("anything")

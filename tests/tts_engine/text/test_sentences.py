@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from tts_engine.text.dictionary import Dictionary, Entry
 from tts_engine.text.sentences import SentenceStream
 
 
@@ -87,3 +88,26 @@ def test_a_stream_never_cuts_phoneme_markup_even_while_it_arrives() -> None:
     long = SentenceStream(max_chars=30)  # too long for one piece: cut beside the markup
     cut = [*long.add(f"Some words before it {markup} and after. "), long.finish()]
     assert sum(markup in piece for piece in cut) == 1, cut
+
+
+def test_a_stream_never_cuts_a_dictionary_word_even_while_it_arrives() -> None:
+    words = Dictionary([Entry("Yahoo! Answers", "/jˈɑhu ˈænsəɹz/"), Entry("gg", "good game")])
+    pieces = ("I asked Yahoo!", " Ans", "wers today. gg. ", "Then g", "g rest.")
+    said: list[str] = []
+    plain: list[str] = []
+    stream, without = SentenceStream(words=words), SentenceStream()
+    for piece in pieces:
+        said += stream.add(piece)
+        plain += without.add(piece)
+    said.append(stream.finish())
+    plain.append(without.finish())
+    assert said == ["I asked Yahoo! Answers today.", "gg.", "Then gg rest."]
+    # What the dictionary changes: without it the "!" inside the entry ends a sentence.
+    assert plain[0] == "I asked Yahoo!"
+
+
+def test_a_dictionary_word_only_begun_holds_back_the_ends_inside_it_alone() -> None:
+    stream = SentenceStream(words=Dictionary([Entry("Yahoo! Answers", "Y A")]))
+    # "Fine." ends before the entry could start; "Yahoo! " may still become the entry.
+    assert stream.add("Fine. Yahoo! ") == ["Fine."]
+    assert stream.add("Mail is down. ") == ["Yahoo!", "Mail is down."]
