@@ -130,9 +130,9 @@ def _patched(trace: Trace, bot: Any) -> Iterator[None]:
     wrap(discord.VoiceClient, "play", mark_before="play")
     engine_chunks = bot.engine._chunks
 
-    def chunks(req: Any) -> Any:
+    def chunks(req: Any, *args: Any) -> Any:
         trace.mark("scheduled")
-        return engine_chunks(req)
+        return engine_chunks(req, *args)
     bot.engine._chunks = chunks
     undo.append(lambda: setattr(bot.engine, "_chunks", engine_chunks))
     source_read = source_module.StreamSource.read
@@ -292,7 +292,8 @@ def report(cases: list[Case]) -> None:
         silence = [t.silence_s * 1000 for t in case.trials]
         print(f"  FIRST SOUND {statistics.median(heard):.0f} ms median, "
               f"p95 {quantile(heard, 0.95):.0f} ms (best {min(heard):.0f}, worst {max(heard):.0f});"
-              f" silence after it: max {max(silence):.0f} ms", flush=True)
+              f" silence after it: max {max(silence):.0f} ms"
+              f" ({sum(s > 100 for s in silence)} of {len(silence)} over 100 ms)", flush=True)
 
 
 def _before(mark: str, than: str) -> bool:

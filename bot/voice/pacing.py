@@ -2,11 +2,12 @@
 without a break, at the synthesis rate measured so far (a slightly later start is better than a
 silence in the middle of a sentence).
 
-Synthesis arrives in chunks that grow (a short first one, then up to `chunking.RAMP` times the
-one before), so two things must hold at the start: the buffered audio outlasts the wait for the
-next chunk, and, when synthesis is slower than real time, it covers the shortfall over the whole
-remaining text. When the machine cannot keep up at all, the wait is capped: the listener hears
-something rather than nothing.
+Synthesis arrives in chunks that grow (a short first one, then each up to `chunking.growth`
+times the one before, which the engine reads from its synthesis rate as this module does), so
+two things must hold at the start: the buffered audio outlasts the wait for the next chunk, and,
+when synthesis is slower than real time, it covers the shortfall over the whole remaining text.
+When the machine cannot keep up at all, the wait is capped: the listener hears something rather
+than nothing.
 """
 
 from __future__ import annotations
@@ -15,16 +16,22 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from tts_engine.text.chunking import FIRST_MAX, RAMP
+from tts_engine.text.chunking import FIRST_MAX, GROWTH_MIN, growth
 
 #: Seconds of speech per character of text at speed 1.0, before anything was measured.
 DEFAULT_SECONDS_PER_CHAR = 0.065
 #: Audio seconds synthesised per wall second, before anything was measured (a safe guess).
 DEFAULT_RATE = 3.0
+#: Seconds of speech per phoneme at speed 1.0 (Kokoro says ~13 phonemes a second).
+SECONDS_PER_PHONEME = 0.075
 #: The longest a start is held back waiting for audio.
 MAX_HOLD_S = 4.0
 #: A chunk that arrived sooner than this came from a cache, not from synthesis.
 INSTANT_S = 0.02
+#: How much sooner than the audio ready runs out the next chunk must be due at the start (the
+#: rate is a smoothed guess; the chunker's own margin, `chunking.RATE_SAFETY`, comes on top
+#: where the rate lets chunks grow).
+START_MARGIN = 1.2
 #: How many times over the audio playing must outlast synthesis that goes before its own next
 #: chunk (the rate is a smoothed guess, and the machine may be busy with other work).
 HEAD_START_SAFETY = 2.0
@@ -64,15 +71,26 @@ class Pacer:
             return 0.0
         next_chunk = self.next_chunk_s(chars, speed, fed_s, last_chunk_s)
         shortfall = remaining * (1 / rate - 1) if rate < 1 else 0.0
-        return min(MAX_HOLD_S, max(next_chunk / rate, shortfall))
+        return min(MAX_HOLD_S, max(next_chunk / rate * START_MARGIN, shortfall))
 
     def remaining_s(self, chars: int, speed: float, fed_s: float) -> float:
         """Seconds of speech still to come in an utterance of `chars` characters."""
         return max(0.0, chars * self.seconds_per_char / speed - fed_s)
 
     def next_chunk_s(self, chars: int, speed: float, fed_s: float, last_chunk_s: float) -> float:
-        """Seconds of speech in the utterance's next chunk, at most."""
-        return min(self.remaining_s(chars, speed, fed_s), max(last_chunk_s, 0.1) * RAMP)
+        """Seconds of speech in the utterance's next chunk, at most: `growth` times the last
+        one, or, where none of the text was made yet (`last_chunk_s` 0; a lead phrase such as
+        "alice said" may be playing), the text's first chunk."""
+        if last_chunk_s > 0:  # as the engine's chunker grows them
+            longest = max(last_chunk_s * growth(self.rate),
+                          GROWTH_MIN * SECONDS_PER_PHONEME / speed)
+        else:
+            longest = self.first_chunk_s(chars, speed)
+        return min(self.remaining_s(chars, speed, fed_s), longest)
+
+    def first_chunk_s(self, chars: int, speed: float) -> float:
+        """Seconds of speech in the first chunk of a text of `chars` characters, at most."""
+        return min(chars, FIRST_MAX) * self.seconds_per_char / speed
 
     def can_interleave(self, buffered_s: float, own_next_s: float, chars: int,
                        speed: float) -> bool:
@@ -80,8 +98,7 @@ class Pacer:
         `own_next_s` long at most, see `next_chunk_s`) can let the first chunk of the next
         utterance (`chars` characters at `speed`) be synthesised before its own next chunk,
         without falling silent."""
-        first_s = min(chars, FIRST_MAX) * self.seconds_per_char / speed
-        work_s = (first_s + own_next_s) / max(self.rate, 0.05)
+        work_s = (self.first_chunk_s(chars, speed) + own_next_s) / max(self.rate, 0.05)
         return work_s * HEAD_START_SAFETY <= buffered_s
 
 

@@ -192,12 +192,13 @@ class GuildPlayer:
         clock = ChunkClock(self.pacer)
         try:
             if utterance.lead is not None:
-                # Not timed: a cached phrase arrives at once and says nothing of the rate.
+                # Not timed: a cached phrase arrives at once and says nothing of the rate; what
+                # comes next is the text's first chunk (`Pacer.next_chunk_s`).
                 lead = dataclasses.replace(utterance.lead, speed=speed)
                 async for chunk in self.engine.stream(lead, utterance.cancel,
                                                       priority=Priority.VOICE, key=self.guild_id):
-                    utterance.last_chunk_s = len(chunk) / 24000
                     buffer.feed(chunk)
+                utterance.last_chunk_s = 0.0
                 clock.last = time.monotonic()
             async for chunk in self.engine.stream(request, utterance.cancel,
                                                   priority=Priority.VOICE, key=self.guild_id):

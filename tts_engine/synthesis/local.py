@@ -24,6 +24,7 @@ from tts_engine.speech import SAMPLE_RATE, Audio, SpeechRequest
 from tts_engine.synthesis.base import Engine
 from tts_engine.synthesis.cache import AudioCache, CacheKey
 from tts_engine.synthesis.scheduler import FairScheduler, Priority, drive, raise_if_cancelled
+from tts_engine.synthesis.stats import StreamRate
 from tts_engine.text.chunking import Chunk, iter_chunks
 from tts_engine.text.g2p import G2P
 
@@ -163,18 +164,22 @@ class LocalEngine(Engine):
         self.heap.check()
         return samples
 
-    def _chunks(self, req: SpeechRequest) -> Iterator[Chunk]:
+    def _chunks(self, req: SpeechRequest, rate: StreamRate | None) -> Iterator[Chunk]:
+        """The request's chunks; with a stream's `rate` they grow only as fast as they are
+        made in time (`chunking.growth`)."""
         assert self._g2p is not None
-        return iter_chunks(req.text, req.lang, self._g2p, self.config.chunk_phonemes)
+        return iter_chunks(req.text, req.lang, self._g2p, self.config.chunk_phonemes, rate)
 
     def _render(
-        self, req: SpeechRequest, cancel: threading.Event | None
+        self, req: SpeechRequest, cancel: threading.Event | None, paced: bool
     ) -> Iterator[tuple[Chunk, np.ndarray]]:
-        """Each chunk with its audio (speech, then any paragraph pause), in order."""
+        """Each chunk with its audio (speech, then any paragraph pause), in order; `paced`: a
+        stream, heard as it is made (see `_chunks`)."""
         self.load()
         pack = self._voices().style(parse_spec(req.voice))
         spoke = False
-        for chunk in self._chunks(req):
+        rate = StreamRate(self.stats) if paced else None
+        for chunk in self._chunks(req, rate):
             if cancel is not None and cancel.is_set():
                 raise SynthesisCancelled()
             parts = []
@@ -184,16 +189,20 @@ class LocalEngine(Engine):
                 spoke = True
             if chunk.pause_after:
                 parts.append(np.zeros(int(SAMPLE_RATE * chunk.pause_after / req.speed), "float32"))
-            yield chunk, np.concatenate(parts) if parts else np.zeros(0, np.float32)
+            audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+            if rate is not None:
+                rate.chunk(len(audio))
+            yield chunk, audio
         if not spoke:
             raise NothingToSay()
 
     def _pieces(
-        self, req: SpeechRequest, cancel: threading.Event | None
+        self, req: SpeechRequest, cancel: threading.Event | None, paced: bool = False
     ) -> Generator[tuple[float, np.ndarray], None, None]:
         """The clip piece by piece, each with the fraction of the text done: a cached clip in
-        one piece, else chunk by chunk, caching the clip once the last piece is made (a closed
-        generator never gets there, so an abandoned stream caches nothing)."""
+        one piece, else chunk by chunk (`paced`: see `_render`), caching the clip once the last
+        piece is made (a closed generator never gets there, so an abandoned stream caches
+        nothing)."""
         key = self._cache_key(req)
         if cancel is not None and cancel.is_set():
             raise SynthesisCancelled()
@@ -202,7 +211,7 @@ class LocalEngine(Engine):
             yield 1.0, cached.samples
             return
         pieces, done, total = [], 0, max(1, len(req.text))
-        for chunk, audio in self._render(req, cancel):
+        for chunk, audio in self._render(req, cancel, paced):
             pieces.append(audio)
             done += len(chunk.text)
             yield min(1.0, done / total), audio
@@ -217,7 +226,7 @@ class LocalEngine(Engine):
         self, req: SpeechRequest, cancel: threading.Event | None = None
     ) -> Generator[np.ndarray, None, None]:
         """Audio chunks (float32, 24 kHz) as each is synthesised; the first one is short."""
-        for _, audio in self._pieces(req, cancel):
+        for _, audio in self._pieces(req, cancel, paced=True):
             if len(audio):
                 yield audio
 

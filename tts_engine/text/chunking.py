@@ -9,7 +9,7 @@ is kept short so a stream can start playing early.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from misaki.token import MToken
@@ -37,10 +37,16 @@ MAX_CHARS = 400
 FIRST_TARGET = 60
 FIRST_MIN = 12
 FIRST_MAX = 150
-# After the first chunk, English chunks grow by RAMP times at most (each is synthesised while
-# the one before plays, and the engine runs several times faster than real time) up to the
-# caller's limit: short steps keep the scheduler fair and cancelling cheap.
+# After the first chunk, English chunks grow by RAMP times at most up to the caller's limit:
+# short steps keep the scheduler fair and cancelling cheap. Each is synthesised while the one
+# before plays, so a stream that is told its synthesis rate (`growth`) grows them only as fast
+# as that rate makes them in time with a margin (RATE_SAFETY: on two busy cores one chunk took
+# up to 1.8x the median), and not at all where synthesis barely keeps up.
 RAMP = 3
+RATE_SAFETY = 1.8
+# A chunk may hold this many phonemes (~2 s of speech) however short the one before: after a
+# short first chunk ("Hi!") the next is not cut into word-sized pieces.
+GROWTH_MIN = 30
 PARAGRAPH_PAUSE_S = 0.6
 # Sentences handed to English G2P at a time, so the first chunk doesn't wait for all the text.
 ENGLISH_BLOCK_CHARS = 1500
@@ -64,25 +70,53 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in _PARAGRAPH.split(text) if p.strip()]
 
 
+def growth(rate: float | None) -> float:
+    """How many times longer than the chunk before the next may be, where synthesis makes
+    `rate` seconds of speech per wall second (None: unknown, grow at the full RAMP).
+
+    The next chunk is made while the one before plays: at 7x real time a chunk three times
+    longer is ready with room to spare, at 2x it would keep the listener waiting (the player
+    holds the start back rather than break off mid-message: 7.5 s of it on a 2-core AVX2 CPU
+    before a 300-character message was heard). Growing by at most `rate` (with a margin),
+    each chunk is made before the one before has played; where synthesis is slower than real
+    time they do not grow, and the player holds the start for the shortfall (`Pacer`)."""
+    if rate is None:
+        return RAMP
+    return min(RAMP, max(1.0, rate / RATE_SAFETY))
+
+
 class _Ramp:
-    """The phoneme limit of each chunk: growing from the first chunk's size to `cap`."""
+    """The phoneme limit of each chunk: from the first chunk's length, `growth` times more at
+    each chunk (as read from `rate` when it is cut), GROWTH_MIN phonemes at least, up to
+    `cap`."""
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, rate: Callable[[], float | None] | None = None) -> None:
         self.cap = max(FIRST_MIN, min(cap, MAX_PHONEMES))
+        self._rate = rate
+        # Before the first chunk: room for a first sentence kept whole (`_first_cut`).
         self.limit = min(self.cap, FIRST_TARGET * RAMP)
+        self._grown = 0  # the last limit set by a chunk; never shrinks
 
-    def grow(self) -> None:
-        self.limit = min(self.cap, self.limit * RAMP)
+    def after(self, phonemes: int) -> None:
+        """A chunk of `phonemes` was cut: the next may be `growth` times as long, or as long
+        as the last limit grown (a chunk that ended early at a full stop shrinks nothing)."""
+        rate = self._rate() if self._rate is not None else None
+        base = max(phonemes, self._grown)
+        self._grown = max(GROWTH_MIN, int(base * growth(rate)))
+        self.limit = min(self.cap, self._grown)
 
 
 def iter_chunks(
-    text: str, lang: str, g2p: G2P, max_phonemes: int = MAX_PHONEMES
+    text: str, lang: str, g2p: G2P, max_phonemes: int = MAX_PHONEMES,
+    rate: Callable[[], float | None] | None = None,
 ) -> Iterator[Chunk]:
     """Chunks of `text` in order, lazily (each paragraph is phonemized when reached); none
-    over `max_phonemes` (at most the model's 510)."""
+    over `max_phonemes` (at most the model's 510). With `rate` (seconds of speech the caller's
+    synthesis makes per wall second, None while unknown), English chunks grow only as fast as
+    they can be made while the one before plays (`growth`)."""
     paras = paragraphs(text)
     first = True
-    ramp = _Ramp(max_phonemes)
+    ramp = _Ramp(max_phonemes, rate)
     for i, para in enumerate(paras):
         pieces = _english(para, lang, g2p, first, ramp) if lang in ENGLISH else _other(
             para, lang, g2p, first, ramp.cap
@@ -106,18 +140,21 @@ def _english(para: str, lang: str, g2p: G2P, first: bool, ramp: _Ramp) -> Iterat
         if first:
             cut = _first_cut(tokens)
             if cut < len(tokens):
-                yield from _english_runs([tokens[:cut]], ramp.cap)
+                yield from _english_runs([tokens[:cut]], ramp)
                 tokens = tokens[cut:]
             first = False
-        yield from _english_runs(_waterfall(tokens, ramp), ramp.cap)
+        yield from _english_runs(_waterfall(tokens, ramp), ramp)
 
 
-def _english_runs(runs: Iterable[list[MToken]], cap: int) -> Iterator[Chunk]:
+def _english_runs(runs: Iterable[list[MToken]], ramp: _Ramp) -> Iterator[Chunk]:
+    """The runs' chunks; each sets the ramp's limit for the next run, cut after it."""
     for run in runs:
         ps = tokens_to_phonemes(run)
-        if len(ps) > cap:  # one token longer than the window
-            yield from _split_phonemes(tokens_to_text(run), ps, cap)
+        if len(ps) > ramp.cap:  # one token longer than the window
+            ramp.after(ramp.cap)
+            yield from _split_phonemes(tokens_to_text(run), ps, ramp.cap)
         elif run:
+            ramp.after(len(ps))
             yield Chunk(tokens_to_text(run), ps)
 
 
@@ -162,13 +199,13 @@ def _first_cut(tokens: list[MToken]) -> int:
 
 
 def _waterfall(tokens: list[MToken], ramp: _Ramp) -> Iterator[list[MToken]]:
-    """Runs of tokens within the ramp's limit, cut at the strongest punctuation that fits."""
+    """Runs of tokens within the ramp's limit, cut at the strongest punctuation that fits;
+    the limit is read anew after each run is yielded."""
     run: list[MToken] = []
     for token in tokens:
         if run and len(tokens_to_phonemes([*run, token])) > ramp.limit:
             cut = _cut(run, token, ramp.limit)
-            yield run[:cut]
-            ramp.grow()
+            yield run[:cut]  # sets the ramp's limit for the rest (`_english_runs`)
             run = run[cut:]
         run.append(token)
     if run:

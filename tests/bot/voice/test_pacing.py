@@ -18,9 +18,11 @@ def test_a_short_message_needs_nothing_more():
 
 
 def test_a_slow_machine_waits_for_more_audio_but_not_forever():
-    pacer = Pacer(rate=1.5)
+    pacer = Pacer(rate=1.1)
     hold = pacer.hold_s(chars=300, speed=1.0, fed_s=1.0, last_chunk_s=1.0)
-    assert hold > 1.0  # the first chunk alone would run dry before the next one
+    # The next chunk (no longer than the first at this rate) takes 0.9 s to make: too close
+    # to the first chunk's 1 s to start on it alone.
+    assert hold > 1.0
     hopeless = Pacer(rate=0.2).hold_s(chars=300, speed=1.0, fed_s=1.0, last_chunk_s=1.0)
     assert hopeless == MAX_HOLD_S
 
@@ -55,8 +57,38 @@ def test_the_next_first_chunk_goes_in_between_only_when_the_audio_playing_outlas
 
 
 def test_the_next_chunk_is_at_most_what_is_left_of_the_text():
-    pacer = Pacer(seconds_per_char=0.065)
+    pacer = Pacer(rate=10.0, seconds_per_char=0.065)
     # 100 characters are 6.5 s; 4 s were made, in a 2 s chunk: 2.5 s are left, not 3 x 2 s.
     assert abs(pacer.next_chunk_s(100, 1.0, fed_s=4.0, last_chunk_s=2.0) - 2.5) < 1e-9
     assert pacer.next_chunk_s(1000, 1.0, fed_s=4.0, last_chunk_s=2.0) == 6.0
     assert pacer.next_chunk_s(100, 1.0, fed_s=7.0, last_chunk_s=2.0) == 0.0
+
+
+def test_the_next_chunk_grows_as_the_engine_grows_it_at_this_rate():
+    # The engine cuts the next chunk at most `growth(rate)` times the last (chunking).
+    assert Pacer(rate=10.0).next_chunk_s(1000, 1.0, fed_s=2.0, last_chunk_s=2.0) == 6.0
+    assert Pacer(rate=3.6).next_chunk_s(1000, 1.0, fed_s=2.0, last_chunk_s=2.0) == 4.0
+    assert Pacer(rate=1.2).next_chunk_s(1000, 1.0, fed_s=3.0, last_chunk_s=3.0) == 3.0
+    # However short the last chunk, the next may hold ~2 s (`chunking.GROWTH_MIN` phonemes).
+    assert Pacer(rate=1.2).next_chunk_s(1000, 1.0, fed_s=0.5, last_chunk_s=0.5) == 2.25
+
+
+def test_where_chunks_grow_slowly_a_two_times_real_time_machine_starts_at_once():
+    # A line (2.8 s of speech) before a long message: its next chunk (1.11 x 2.8 s) is made in
+    # 1.6 s at 2x, while the line plays. With chunks growing 3x it waited for that chunk
+    # (7.5 s on a 2-core AVX2 CPU).
+    pacer = Pacer(rate=2.0)
+    assert pacer.hold_s(chars=330, speed=1.0, fed_s=2.8, last_chunk_s=2.8) <= 2.8
+
+
+def test_after_a_lead_phrase_the_next_chunk_is_the_texts_first_not_a_grown_lead():
+    # "alice said" (0.8 s, cached) plays while the line (40 characters, ~2.6 s) is made: a
+    # 7x machine makes it before the phrase ends, a 2x machine would leave a gap after it.
+    lead_s, chars = 0.8, 52
+    for rate, starts_at_once in ((7.0, True), (2.0, False)):
+        pacer = Pacer(rate=rate, seconds_per_char=0.065)
+        # A long text's first chunk is one sentence of it, not the whole text.
+        assert pacer.next_chunk_s(500, 1.0, fed_s=lead_s, last_chunk_s=0.0) == \
+            pacer.first_chunk_s(500, 1.0) < 500 * 0.065 - lead_s
+        hold = pacer.hold_s(chars, 1.0, fed_s=lead_s, last_chunk_s=0.0)
+        assert (hold <= lead_s) is starts_at_once, (rate, hold)

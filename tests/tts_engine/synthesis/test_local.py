@@ -13,7 +13,7 @@ import torch
 from tts_engine import Audio, EngineConfig, LocalEngine
 from tts_engine.errors import SynthesisCancelled, TextEmpty
 from tts_engine.model.voices import parse_spec
-from tts_engine.text.chunking import iter_chunks
+from tts_engine.text.chunking import growth, iter_chunks
 
 
 @pytest.fixture
@@ -184,3 +184,25 @@ def test_the_model_runs_in_inference_mode(engine):
     finally:
         handle.remove()
     assert modes and all(modes)
+
+
+def test_a_stream_grows_its_chunks_as_fast_as_the_engine_makes_them_a_job_at_full_ramp(
+        engine, monkeypatch):
+    """Each stream chunk is made while the one before plays: at twice real time they grow
+    1.11x, not 3x (`chunking.growth`); a job, heard only once whole, grows at 3x."""
+    text = " ".join(["The lights in the hall are on again tonight."] * 12)
+    req = engine.validate(text, voice="af_heart", lang="a")
+    said: list[str] = []
+    real = engine._infer
+    monkeypatch.setattr(engine, "_infer", lambda ps, *a: said.append(ps) or real(ps, *a))
+    monkeypatch.setattr(engine.stats, "recent_rate", lambda: 2.0)  # 2 s of speech per s
+    engine.synthesize_sync(req)
+    job_said, said[:] = list(said), []
+    engine.cache.clear()
+    list(engine.stream_sync(req))
+    job, stream = [len(ps) for ps in job_said], [len(ps) for ps in said]
+    assert stream[0] == job[0]
+    assert stream[1] <= job[0] * growth(2.0) < job[1], (job, stream)
+    assert len(stream) > len(job)
+    # The same phonemes, cut more often at the start.
+    assert " ".join(said).split() == " ".join(job_said).split()

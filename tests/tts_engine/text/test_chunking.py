@@ -10,8 +10,11 @@ from tts_engine.text.chunking import (
     FIRST_MAX,
     FIRST_MIN,
     FIRST_TARGET,
+    GROWTH_MIN,
     MAX_PHONEMES,
     PARAGRAPH_PAUSE_S,
+    RAMP,
+    growth,
     iter_chunks,
     sentences,
 )
@@ -193,3 +196,23 @@ def test_other_languages_keep_phoneme_markup_whole(g2p, text):
     check(chunks, text)
     assert whole_in_one_chunk(chunks, HOLA), [c.text for c in chunks]
     assert not any("[" in c.phonemes or "]" in c.phonemes for c in chunks)
+
+
+def test_chunks_grow_only_as_fast_as_the_measured_rate_makes_them_in_time(g2p):
+    """A stream told its synthesis rate grows each chunk at most `growth(rate)` times (each
+    must be made while the one before plays); fast machines and batch work grow at RAMP."""
+    assert growth(None) == RAMP == growth(20.0)
+    assert growth(3.6) == 2.0
+    assert growth(1.2) == growth(0.3) == 1.0  # barely keeping up: chunks stop growing
+    text = prose(3000, punctuated=True)
+    sizes = {
+        rate: [len(c.phonemes) for c in iter_chunks(text, "a", g2p, rate=lambda r=rate: r)]
+        for rate in (None, 10.0, 2.0)
+    }
+    assert sizes[10.0] == sizes[None]
+    slow = sizes[2.0]
+    for i, size in enumerate(slow[1:5], 1):  # from the first chunk's length, 1.11x a chunk
+        assert size <= max(GROWTH_MIN, slow[0] * growth(2.0) ** i)
+    assert sum(slow[1:3]) < sum(sizes[None][1:3])  # smaller early chunks...
+    assert max(slow) > MAX_PHONEMES // 2  # ...that still grow to near the cap
+    check([*iter_chunks(text, "a", g2p, rate=lambda: 2.0)], text)
