@@ -7,6 +7,8 @@ import gc
 import ipaddress
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from wyoming.audio import AudioChunk, AudioStart, AudioStop
@@ -30,7 +32,14 @@ from tts_engine import LocalEngine
 
 @pytest.fixture
 async def client(api_engine: LocalEngine) -> AsyncIterator[AsyncTcpClient]:
-    server = WyomingServer("tcp://127.0.0.1:0", api_engine, "af_heart")
+    async with connected(api_engine) as client:
+        yield client
+
+
+@asynccontextmanager
+async def connected(engine: LocalEngine, **options: Any) -> AsyncIterator[AsyncTcpClient]:
+    """A client of a Wyoming server on a free loopback port (`options`: the server's)."""
+    server = WyomingServer("tcp://127.0.0.1:0", engine, "af_heart", **options)
     await server.start()
     port = int(server.address.rsplit(":", 1)[1])
     try:

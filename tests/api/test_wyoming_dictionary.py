@@ -15,9 +15,8 @@ from wyoming.tts import (
     SynthesizeVoice,
 )
 
-from api.wyoming_tts import WyomingServer
 from bot import dictionary
-from tests.api.test_wyoming import read, read_utterance
+from tests.api.test_wyoming import connected, read, read_utterance
 from tts_engine import LocalEngine
 
 
@@ -33,14 +32,8 @@ def heard(api_engine: LocalEngine, monkeypatch: pytest.MonkeyPatch) -> list[str]
 @pytest.fixture
 async def client(database: str, api_engine: LocalEngine) -> AsyncIterator[AsyncTcpClient]:
     """A client of a server speaking with the dictionary of the user "home"."""
-    server = WyomingServer("tcp://127.0.0.1:0", api_engine, "af_heart", dictionary_user="home")
-    await server.start()
-    port = int(server.address.rsplit(":", 1)[1])
-    try:
-        async with AsyncTcpClient("127.0.0.1", port, read_timeout=60) as client:
-            yield client
-    finally:
-        await server.stop()
+    async with connected(api_engine, dictionary_user="home") as client:
+        yield client
 
 
 async def test_wyoming_applies_the_configured_users_dictionary(
