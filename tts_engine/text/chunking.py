@@ -1,9 +1,10 @@
 """Splitting text into chunks Kokoro can read: at most 510 phonemes each, nothing lost.
 
 English follows Kokoro's waterfall (sentence ends `!.?…`, then `:;`, then `,—`) on misaki's
-tokens; other languages go by sentences of at most ~400 characters (CJK `。！？` included), and
-a chunk whose phonemes still overflow is split again. Blank lines become pauses. The first chunk
-is kept short so a stream can start playing early.
+tokens; other languages go by sentences of at most ~400 characters (CJK `。！？` included),
+halved at their best boundaries while over the chunk's limit. Blank lines become pauses. The
+first chunk is kept short so a stream can start playing early, and the limit grows from it
+(`growth`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ MAX_CHARS = 400
 FIRST_TARGET = 60
 FIRST_MIN = 12
 FIRST_MAX = 150
-# After the first chunk, English chunks grow by RAMP times at most up to the caller's limit:
+# After the first chunk, chunks grow by RAMP times at most up to the caller's limit:
 # short steps keep the scheduler fair and cancelling cheap. Each is synthesised while the one
 # before plays, so a stream that is told its synthesis rate (`growth`) grows them only as fast
 # as that rate makes them in time with a margin (RATE_SAFETY: on two busy cores one chunk took
@@ -112,14 +113,14 @@ def iter_chunks(
 ) -> Iterator[Chunk]:
     """Chunks of `text` in order, lazily (each paragraph is phonemized when reached); none
     over `max_phonemes` (at most the model's 510). With `rate` (seconds of speech the caller's
-    synthesis makes per wall second, None while unknown), English chunks grow only as fast as
-    they can be made while the one before plays (`growth`)."""
+    synthesis makes per wall second, None while unknown), chunks grow only as fast as they can
+    be made while the one before plays (`growth`)."""
     paras = paragraphs(text)
     first = True
     ramp = _Ramp(max_phonemes, rate)
     for i, para in enumerate(paras):
         pieces = _english(para, lang, g2p, first, ramp) if lang in ENGLISH else _other(
-            para, lang, g2p, first, ramp.cap
+            para, lang, g2p, first, ramp
         )
         pending: Chunk | None = None
         for piece in pieces:
@@ -226,15 +227,23 @@ def _cut(run: list[MToken], nxt: MToken, limit: int) -> int:
 # --- Other languages: sentences of at most ~400 characters --------------------------------
 
 
-def _other(para: str, lang: str, g2p: G2P, first: bool, cap: int) -> Iterator[Chunk]:
+def _other(para: str, lang: str, g2p: G2P, first: bool, ramp: _Ramp) -> Iterator[Chunk]:
     for piece in _groups(para, first):
         if first:
             head, piece = _first_piece(piece, lang, g2p)
             if head:
-                yield from _phonemized(head, lang, g2p, cap)
+                yield from _ramped(_phonemized(head, lang, g2p, ramp.cap), ramp)
             first = False
         if piece.strip():
-            yield from _phonemized(piece, lang, g2p, cap)
+            # A group over the ramp's limit is halved at its best boundaries until it fits.
+            yield from _ramped(_phonemized(piece, lang, g2p, ramp.limit), ramp)
+
+
+def _ramped(chunks: Iterator[Chunk], ramp: _Ramp) -> Iterator[Chunk]:
+    """`chunks`, each setting the ramp's limit for what is cut after it."""
+    for chunk in chunks:
+        ramp.after(len(chunk.phonemes))
+        yield chunk
 
 
 def _groups(para: str, first: bool) -> Iterator[str]:

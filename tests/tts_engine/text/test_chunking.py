@@ -216,3 +216,18 @@ def test_chunks_grow_only_as_fast_as_the_measured_rate_makes_them_in_time(g2p):
     assert sum(slow[1:3]) < sum(sizes[None][1:3])  # smaller early chunks...
     assert max(slow) > MAX_PHONEMES // 2  # ...that still grow to near the cap
     check([*iter_chunks(text, "a", g2p, rate=lambda: 2.0)], text)
+
+
+@pytest.mark.parametrize("lang", ["e", "z"])
+def test_other_languages_grow_their_chunks_as_english_does(g2p, lang):
+    """The player predicts each chunk from the last (`Pacer.next_chunk_s`): a Spanish message's
+    second chunk must not be a 400-character group where the machine makes speech at 2x."""
+    text = prose(3000, punctuated=True) if lang == "e" else "今天天气很好，我们去公园散步吧。" * 40
+    slow = [len(c.phonemes) for c in iter_chunks(text, lang, g2p, rate=lambda: 2.0)]
+    fast = [len(c.phonemes) for c in iter_chunks(text, lang, g2p)]
+    grown = max(GROWTH_MIN, int(slow[0] * growth(2.0)))
+    for size in slow[1:]:
+        assert size <= grown, slow
+        grown = max(GROWTH_MIN, int(max(size, grown) * growth(2.0)))
+    assert sum(slow[1:4]) < sum(fast[1:4]), (slow, fast)
+    check([*iter_chunks(text, lang, g2p, rate=lambda: 2.0)], text)
