@@ -69,7 +69,5 @@ class StreamRate:
             self._measured = samples / SAMPLE_RATE / wall
 
     def __call__(self) -> float | None:
-        engine = self._engine.recent_rate()
-        if self._measured is None or engine is None:
-            return engine if self._measured is None else self._measured
-        return min(engine, self._measured)
+        rates = [r for r in (self._engine.recent_rate(), self._measured) if r is not None]
+        return min(rates, default=None)

@@ -21,7 +21,8 @@ MAX_WORD_CHARS = 50
 MAX_REPLACEMENT_CHARS = 200
 _FORBIDDEN_IN_PHONEMES = frozenset("[]()/\\\n\r\t")
 #: Where a whole word may start: no word character (or a contraction's apostrophe) before it.
-_WORD_START = re.compile(r"(?<![\w'’])")
+_NOTHING_BEFORE = r"(?<![\w'’])"
+_WORD_START = re.compile(_NOTHING_BEFORE)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def _pattern(entry: Entry) -> str:
         body = f"(?i:{body})"
     # Whole words: no word character (or a contraction's apostrophe) on either side; a
     # possessive "'s" still counts as the word.
-    return rf"(?<![\w'’]){body}(?!\w|['’](?!s\b)\w)"
+    return rf"{_NOTHING_BEFORE}{body}(?!\w|['’](?!s\b)\w)"
 
 
 class Dictionary:
